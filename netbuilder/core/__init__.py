@@ -1,0 +1,1 @@
+"""The model of a network: layers, shapes, compile, file format. Never imports Qt."""

@@ -1,0 +1,234 @@
+"""Graph: the model of a network — nodes, edges, ports, training settings.
+
+The Graph is the single model the GUI renders. It validates every edit (known
+type, valid params, existing ports, no cycles, one edge per input port) and
+tells listeners what changed through plain callbacks, so views never edit
+themselves and the model side by side. No Qt here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import networkx as nx
+
+from netbuilder.core.params import ParamError
+from netbuilder.core.spec import LayerSpec, get_spec, has_spec
+
+
+class GraphError(ValueError):
+    """An edit that would make the graph invalid; the message says why."""
+
+
+@dataclass
+class Node:
+    id: str
+    type: str
+    params: dict[str, Any]
+    pos: tuple[float, float] = (0.0, 0.0)
+
+    @property
+    def spec(self) -> LayerSpec:
+        return get_spec(self.type)
+
+    def input_ports(self) -> tuple[str, ...]:
+        return self.spec.input_ports(self.params)
+
+    def output_ports(self) -> tuple[str, ...]:
+        return self.spec.output_ports(self.params)
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    dst: str
+    src_port: int = 0
+    dst_port: int = 0
+
+
+@dataclass(frozen=True)
+class GraphEvent:
+    """What changed. `kind` is past tense: node_added, node_removed,
+    edge_added, edge_removed, params_changed, node_moved, meta_changed, reset."""
+
+    kind: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    data: Any = None
+
+
+Listener = Callable[[GraphEvent], None]
+_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Graph:
+    name: str = "untitled"
+    description: str = ""
+    training: dict[str, Any] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._dag = nx.MultiDiGraph()
+        self._dag.add_nodes_from(self.nodes)
+        for e in self.edges:
+            self._dag.add_edge(e.src, e.dst)
+        self.revision = 0  # bumped on every change; caches key on it
+
+    # ---------------------------------------------------------------- events
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(event)` after every change; returns an unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, kind: str, **kw: Any) -> None:
+        self.revision += 1
+        event = GraphEvent(kind, **kw)
+        for listener in list(self._listeners):
+            listener(event)
+
+    # ----------------------------------------------------------------- nodes
+    def new_id(self, type_name: str) -> str:
+        """A fresh readable id: conv2d_1, conv2d_2, ..."""
+        base = re.sub(r"[^a-z0-9_]", "_", type_name.lower()) or "node"
+        i = 1
+        while f"{base}_{i}" in self.nodes:
+            i += 1
+        return f"{base}_{i}"
+
+    def add_node(
+        self, type_name: str, params: dict[str, Any] | None = None,
+        pos: tuple[float, float] = (0.0, 0.0), id: str | None = None,
+    ) -> Node:
+        if not has_spec(type_name):
+            raise GraphError(f"unknown layer type {type_name!r}")
+        node_id = id if id is not None else self.new_id(type_name)
+        if not isinstance(node_id, str) or not _ID_RE.match(node_id):
+            raise GraphError(f"node id {node_id!r} must be letters, digits and _ (not starting with a digit)")
+        if node_id in self.nodes:
+            raise GraphError(f"node id {node_id!r} is already used")
+        try:
+            checked = get_spec(type_name).validate_params(params or {})
+        except ParamError as exc:
+            raise GraphError(f"node {node_id!r} ({type_name}): {exc}") from None
+        node = Node(node_id, type_name, checked, (float(pos[0]), float(pos[1])))
+        self.nodes[node_id] = node
+        self._dag.add_node(node_id)
+        self._emit("node_added", node_id=node_id)
+        return node
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
+        """Remove a node and its edges; returns both so an undo can restore them."""
+        node = self._node(node_id)
+        touching = [e for e in self.edges if node_id in (e.src, e.dst)]
+        for e in touching:
+            self.remove_edge(e)
+        del self.nodes[node_id]
+        self._dag.remove_node(node_id)
+        self._emit("node_removed", node_id=node_id, data=node)
+        return node, touching
+
+    def set_params(self, node_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change some params; returns the old values of those params."""
+        node = self._node(node_id)
+        merged = {**node.params, **changes}
+        try:
+            checked = node.spec.validate_params(merged)
+        except ParamError as exc:
+            raise GraphError(f"node {node_id!r} ({node.type}): {exc}") from None
+        old = {k: node.params.get(k) for k in changes}
+        node.params = checked
+        self._drop_edges_to_missing_ports(node)
+        self._emit("params_changed", node_id=node_id, data=old)
+        return old
+
+    def move_node(self, node_id: str, pos: tuple[float, float]) -> None:
+        self._node(node_id).pos = (float(pos[0]), float(pos[1]))
+        self._emit("node_moved", node_id=node_id)
+
+    def set_meta(self, **meta: Any) -> None:
+        """Change name, description or training settings."""
+        for key, value in meta.items():
+            if key not in ("name", "description", "training"):
+                raise GraphError(f"unknown graph field {key!r}")
+            setattr(self, key, value)
+        self._emit("meta_changed", data=meta)
+
+    # ----------------------------------------------------------------- edges
+    def add_edge(self, src: str, dst: str, src_port: int = 0, dst_port: int = 0) -> Edge:
+        edge = Edge(src, dst, src_port, dst_port)
+        self.validate_edge(edge)
+        self.edges.append(edge)
+        self._dag.add_edge(src, dst)
+        self._emit("edge_added", edge=edge)
+        return edge
+
+    def validate_edge(self, edge: Edge) -> None:
+        """Raise GraphError naming why `edge` cannot be added."""
+        src, dst = self._node(edge.src), self._node(edge.dst)
+        outs, ins = src.output_ports(), dst.input_ports()
+        if not 0 <= edge.src_port < len(outs):
+            raise GraphError(f"{src.id} ({src.type}) has no output port {edge.src_port}; it has {len(outs)}")
+        if not 0 <= edge.dst_port < len(ins):
+            raise GraphError(f"{dst.id} ({dst.type}) has no input port {edge.dst_port}; it has {len(ins)}")
+        if edge.src == edge.dst:
+            raise GraphError(f"cannot connect {src.id} to itself")
+        for e in self.edges:
+            if e.dst == edge.dst and e.dst_port == edge.dst_port:
+                port = f" port '{ins[edge.dst_port]}'" if len(ins) > 1 else ""
+                raise GraphError(f"{dst.id}{port} already has an input (from {e.src}); remove that edge first")
+        if nx.has_path(self._dag, edge.dst, edge.src):
+            raise GraphError(f"connecting {src.id} → {dst.id} would make a cycle")
+
+    def remove_edge(self, edge: Edge) -> None:
+        try:
+            self.edges.remove(edge)
+        except ValueError:
+            raise GraphError(f"no edge {edge.src} → {edge.dst}") from None
+        self._dag.remove_edge(edge.src, edge.dst)
+        self._emit("edge_removed", edge=edge)
+
+    def _drop_edges_to_missing_ports(self, node: Node) -> None:
+        """After a port count shrinks (e.g. Concat num_inputs 3 → 2)."""
+        n_in, n_out = len(node.input_ports()), len(node.output_ports())
+        for e in [e for e in self.edges if (e.dst == node.id and e.dst_port >= n_in)
+                  or (e.src == node.id and e.src_port >= n_out)]:
+            self.remove_edge(e)
+
+    # --------------------------------------------------------------- queries
+    def _node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise GraphError(f"no node {node_id!r}") from None
+
+    def in_edges(self, node_id: str) -> list[Edge]:
+        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.dst_port)
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.src == node_id]
+
+    def topological_order(self) -> list[str]:
+        """Node ids, sources first; ties keep file order (stable output)."""
+        index = {nid: i for i, nid in enumerate(self.nodes)}
+        return list(nx.lexicographical_topological_sort(self._dag, key=index.__getitem__))
+
+    def nodes_of_type(self, type_name: str) -> list[Node]:
+        return [n for n in self.nodes.values() if n.type == type_name]
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def replace_with(self, other: "Graph") -> None:
+        """Take over another graph's content (File ▸ Open into a live model)."""
+        self.name, self.description, self.training = other.name, other.description, dict(other.training)
+        self.nodes, self.edges = other.nodes, other.edges
+        self._dag = other._dag
+        self._emit("reset")

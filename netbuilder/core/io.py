@@ -1,0 +1,191 @@
+"""The JSON file format: load, save, validate, migrate; atomic writes.
+
+    {"format": "netbuilder-graph", "version": 1, "name": ..., "description": ...,
+     "nodes": [{"id", "type", "params", "pos": [x, y]}],
+     "edges": [{"src", "dst", "src_port"?, "dst_port"?}],
+     "training": {...}}
+
+Every problem is a GraphFileError whose message names the node and field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from netbuilder.core.graph import Graph, GraphError
+
+FORMAT = "netbuilder-graph"
+VERSION = 1
+MAX_NODES = 100_000
+
+
+class GraphFileError(ValueError):
+    """A file that cannot be read as a graph; the message says where and why."""
+
+
+# version -> function upgrading a dict of that version to version + 1
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+def graph_to_dict(graph: Graph) -> dict[str, Any]:
+    out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "name": graph.name,
+                           "description": graph.description, "nodes": [], "edges": []}
+    for n in graph:
+        out["nodes"].append({"id": n.id, "type": n.type, "params": _non_default(n), "pos": [n.pos[0], n.pos[1]]})
+    for e in graph.edges:
+        edge: dict[str, Any] = {"src": e.src, "dst": e.dst}
+        if e.src_port:
+            edge["src_port"] = e.src_port
+        if e.dst_port:
+            edge["dst_port"] = e.dst_port
+        out["edges"].append(edge)
+    if graph.training:
+        out["training"] = graph.training
+    return out
+
+
+def _non_default(node) -> dict[str, Any]:
+    """Params as saved: every value, so files stay readable without the catalog."""
+    return dict(node.params)
+
+
+def graph_from_dict(data: Any, source: str = "graph") -> Graph:
+    if not isinstance(data, dict):
+        raise GraphFileError(f"{source}: expected a JSON object at the top level, got {type(data).__name__}")
+    fmt = data.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise GraphFileError(f"{source}: 'format' is {fmt!r}, expected {FORMAT!r} — not a NetBuilder graph")
+    data = _migrate(data, source)
+    graph = Graph(name=_text(data, "name", source, "untitled"), description=_text(data, "description", source, ""))
+    training = data.get("training", {})
+    if not isinstance(training, dict):
+        raise GraphFileError(f"{source}: 'training' must be an object, got {type(training).__name__}")
+    graph.training = training
+    nodes, edges = data.get("nodes"), data.get("edges", [])
+    if not isinstance(nodes, list):
+        raise GraphFileError(f"{source}: 'nodes' must be a list")
+    if not isinstance(edges, list):
+        raise GraphFileError(f"{source}: 'edges' must be a list")
+    if len(nodes) > MAX_NODES:
+        raise GraphFileError(f"{source}: {len(nodes)} nodes is more than the limit of {MAX_NODES}")
+    for i, raw in enumerate(nodes):
+        _load_node(graph, raw, f"{source}: nodes[{i}]")
+    for i, raw in enumerate(edges):
+        _load_edge(graph, raw, f"{source}: edges[{i}]")
+    return graph
+
+
+def _text(data: dict, key: str, source: str, default: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise GraphFileError(f"{source}: '{key}' must be text, got {type(value).__name__}")
+    return value
+
+
+def _migrate(data: dict, source: str) -> dict:
+    version = data.get("version", VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise GraphFileError(f"{source}: 'version' must be a positive integer, got {version!r}")
+    if version > VERSION:
+        raise GraphFileError(f"{source}: file version {version} is newer than this NetBuilder "
+                             f"(reads up to {VERSION}); please upgrade")
+    while version < VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+    return data
+
+
+def _load_node(graph: Graph, raw: Any, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise GraphFileError(f"{where}: expected an object, got {type(raw).__name__}")
+    node_id = raw.get("id")
+    where = f"{where} (id {node_id!r})" if node_id is not None else where
+    for key, kind in (("id", str), ("type", str)):
+        if not isinstance(raw.get(key), kind):
+            raise GraphFileError(f"{where}: field '{key}' is missing or not text")
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        raise GraphFileError(f"{where}: field 'params' must be an object")
+    pos = raw.get("pos", [0, 0])
+    if (not isinstance(pos, (list, tuple)) or len(pos) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e9 for v in pos)):
+        raise GraphFileError(f"{where}: field 'pos' must be [x, y] numbers, got {pos!r}")
+    try:
+        graph.add_node(raw["type"], params, pos=(pos[0], pos[1]), id=node_id)
+    except GraphError as exc:
+        raise GraphFileError(f"{where}: {exc}") from None
+
+
+def _load_edge(graph: Graph, raw: Any, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise GraphFileError(f"{where}: expected an object, got {type(raw).__name__}")
+    src, dst = raw.get("src"), raw.get("dst")
+    where = f"{where} ({src!r} → {dst!r})"
+    if not isinstance(src, str) or not isinstance(dst, str):
+        raise GraphFileError(f"{where}: fields 'src' and 'dst' must be node ids")
+    for end in (src, dst):
+        if end not in graph.nodes:
+            raise GraphFileError(f"{where}: no node with id {end!r}")
+    ports = []
+    for key in ("src_port", "dst_port"):
+        value = raw.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise GraphFileError(f"{where}: field '{key}' must be an integer, got {value!r}")
+        ports.append(value)
+    try:
+        graph.add_edge(src, dst, ports[0], ports[1])
+    except GraphError as exc:
+        raise GraphFileError(f"{where}: {exc}") from None
+
+
+def load_graph(source: str | os.PathLike | dict) -> Graph:
+    """Load a graph from a path, or from an already-parsed dict."""
+    if isinstance(source, dict):
+        return graph_from_dict(source)
+    path = Path(source)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise GraphFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise GraphFileError(f"{path}: not UTF-8 text (bad byte at position {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GraphFileError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise GraphFileError(f"{path}: JSON nested too deeply") from None
+    return graph_from_dict(data, str(path))
+
+
+def dumps(graph: Graph) -> str:
+    return json.dumps(graph_to_dict(graph), indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write to a temp file beside `path`, fsync, then rename over it: a crash
+    mid-save leaves the old file intact."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_graph(graph: Graph, path: str | os.PathLike) -> None:
+    atomic_write_text(path, dumps(graph))

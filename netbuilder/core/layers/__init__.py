@@ -1,0 +1,18 @@
+"""The layer catalog: importing this package registers every layer type.
+
+One module per family; each calls `register(LayerSpec(...))` once per type.
+"""
+
+from netbuilder.core.layers import (  # noqa: F401  (imported for registration)
+    activation,
+    blocks,
+    conv,
+    dense,
+    generative,
+    io_nodes,
+    merge,
+    pool,
+    recurrent,
+    regularization,
+    reshape,
+)

@@ -1,0 +1,154 @@
+"""Param descriptors: the typed, declarative schema of one layer parameter.
+
+The inspector builds its form from these, the file loader validates with them,
+and the docs print their help text. A Param never knows about Qt or torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ParamKind = Literal[
+    "int",  # a single integer, optionally bounded
+    "float",  # a single number
+    "bool",
+    "choice",  # one string out of `choices`
+    "str",
+    "ints",  # an int, or a tuple of `length` ints (kernel_size, stride...)
+    "padding",  # like "ints", or one of the strings "same" / "valid"
+    "groups",  # an int >= 1, or "depthwise" (= the inferred input channels)
+    "shape",  # a list of positive ints or null (unknown size), e.g. Input.shape
+    "int_list",  # a list of positive ints of any length, e.g. Encoder.sizes
+    "optional_int",  # an int, or null
+    "optional_ints",  # like "ints", or null (e.g. pooling stride = kernel_size)
+]
+
+
+class ParamError(ValueError):
+    """A parameter value that does not fit its declaration."""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a layer type: kind, default, limits and help."""
+
+    name: str
+    kind: ParamKind
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = field(default_factory=tuple)
+    length: int | None = None  # tuple length for "ints"/"padding"
+
+    def validate(self, value: Any) -> Any:
+        """Return `value` normalised (tuples as lists) or raise ParamError."""
+        check = getattr(self, f"_check_{self.kind}")
+        return check(value)
+
+    # -- one checker per kind; each returns the JSON-friendly normal form --
+    def _bounded(self, value: float) -> None:
+        if self.min is not None and value < self.min:
+            raise ParamError(f"{self.name} must be ≥ {_fmt(self.min)}, got {value!r}")
+        if self.max is not None and value > self.max:
+            raise ParamError(f"{self.name} must be ≤ {_fmt(self.max)}, got {value!r}")
+
+    def _check_int(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not _is_int(value):
+            raise ParamError(f"{self.name} must be an integer, got {value!r}")
+        self._bounded(value)
+        return value
+
+    def _check_float(self, value: Any) -> float:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ParamError(f"{self.name} must be a number, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ParamError(f"{self.name} must be a finite number, got {value!r}")
+        self._bounded(value)
+        return float(value)
+
+    def _check_bool(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ParamError(f"{self.name} must be true or false, got {value!r}")
+        return value
+
+    def _check_choice(self, value: Any) -> str:
+        if value not in self.choices:
+            options = ", ".join(repr(c) for c in self.choices)
+            raise ParamError(f"{self.name} must be one of {options}; got {value!r}")
+        return value
+
+    def _check_str(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ParamError(f"{self.name} must be text, got {value!r}")
+        return value
+
+    def _check_ints(self, value: Any) -> int | list[int]:
+        if isinstance(value, (list, tuple)):
+            if self.length is not None and len(value) != self.length:
+                raise ParamError(
+                    f"{self.name} must be one integer or {self.length} integers, "
+                    f"got {len(value)} values {list(value)!r}"
+                )
+            if not value:
+                raise ParamError(f"{self.name} must not be empty")
+            return [self._check_int(v) for v in value]
+        return self._check_int(value)
+
+    def _check_optional_ints(self, value: Any) -> int | list[int] | None:
+        return None if value is None else self._check_ints(value)
+
+    def _check_padding(self, value: Any) -> str | int | list[int]:
+        if isinstance(value, str):
+            if value not in ("same", "valid"):
+                raise ParamError(f"{self.name} must be 'same', 'valid' or integers; got {value!r}")
+            return value
+        return self._check_ints(value)
+
+    def _check_groups(self, value: Any) -> str | int:
+        if value == "depthwise":
+            return value
+        return self._check_int(value)
+
+    def _check_optional_int(self, value: Any) -> int | None:
+        return None if value is None else self._check_int(value)
+
+    def _check_shape(self, value: Any) -> list[int | None]:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ParamError(f"{self.name} must be a non-empty list of sizes, got {value!r}")
+        out: list[int | None] = []
+        for v in value:
+            if v is None:
+                out.append(None)
+                continue
+            if not _is_int(v) or v < 1:
+                raise ParamError(f"{self.name}: every size must be a positive integer or null, got {v!r}")
+            self._bounded(v)
+            out.append(v)
+        return out
+
+    def _check_int_list(self, value: Any) -> list[int]:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ParamError(f"{self.name} must be a non-empty list of integers, got {value!r}")
+        return [self._check_int(v) for v in value]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON view of this declaration (for docs, schema and tools)."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": self.default, "help": self.help}
+        for key in ("min", "max", "length"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.choices:
+            out["choices"] = list(self.choices)
+        return out
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)

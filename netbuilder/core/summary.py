@@ -1,0 +1,129 @@
+"""Per-layer output shape, parameters, MACs and activation memory; totals.
+
+Parameters are counted from the real modules, built on the meta device so
+even VGG-16 costs no memory; MACs come from each spec's formula.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from netbuilder.core.graph import Graph
+from netbuilder.core.shapes import OK, ShapeReport, check, format_shape
+
+
+@dataclass
+class LayerRow:
+    node: str
+    type: str
+    output_shape: list | None
+    params: int
+    trainable: int
+    macs: int
+    activation_bytes: int  # forward activations of this node for one sample, float32
+
+
+@dataclass
+class Summary:
+    rows: list[LayerRow]
+    report: ShapeReport
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.rows)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(r.trainable for r in self.rows)
+
+    @property
+    def total_macs(self) -> int:
+        return sum(r.macs for r in self.rows)
+
+    @property
+    def activation_bytes(self) -> int:
+        return sum(r.activation_bytes for r in self.rows)
+
+    def to_json(self, batch_size: int = 1) -> dict[str, Any]:
+        return {
+            "ok": self.report.ok,
+            "layers": [asdict(r) for r in self.rows],
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "total_macs": self.total_macs,
+            "batch_size": batch_size,
+            "activation_bytes": self.activation_bytes * batch_size,
+            "param_bytes": self.total_params * 4,
+        }
+
+    def table(self, batch_size: int = 1) -> str:
+        head = ("Layer", "Type", "Output shape", "Params", "MACs", "Act. memory")
+        body = [(r.node, r.type, format_shape(tuple(r.output_shape)) if r.output_shape is not None else "—",
+                 f"{r.params:,}", f"{r.macs:,}", _bytes(r.activation_bytes * batch_size)) for r in self.rows]
+        widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
+        fmt = "  ".join(f"{{:{'<' if i < 3 else '>'}{w}}}" for i, w in enumerate(widths))
+        rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+        lines = [fmt.format(*head), rule, *(fmt.format(*row) for row in body), rule,
+                 f"Total params: {self.total_params:,}  (trainable {self.trainable_params:,}, "
+                 f"{_bytes(self.total_params * 4)})",
+                 f"Total MACs per sample: {self.total_macs:,}",
+                 f"Forward activations (batch {batch_size}): {_bytes(self.activation_bytes * batch_size)}"]
+        return "\n".join(lines)
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, int]:
+    """(all, trainable) parameters of one node, counted on the meta device."""
+    import torch
+
+    from netbuilder.core.compile import build_module
+
+    with torch.device("meta"):
+        module = build_module(graph, report, node_id)
+    if module is None:
+        return 0, 0
+    ps = list(module.parameters())
+    return sum(p.numel() for p in ps), sum(p.numel() for p in ps if p.requires_grad)
+
+
+def node_macs(graph: Graph, report: ShapeReport, node_id: str) -> int:
+    node, info = graph.nodes[node_id], report.nodes[node_id]
+    if info.status != OK or node.spec.macs is None:
+        return 0
+    try:
+        return int(node.spec.macs(info.inputs, info.outputs, node.params))
+    except (TypeError, ZeroDivisionError):  # unknown (None) sizes: no honest count
+        return 0
+
+
+def summary(graph: Graph, report: ShapeReport | None = None) -> Summary:
+    report = report or check(graph)
+    rows = []
+    for nid in graph.topological_order():
+        node, info = graph.nodes[nid], report.nodes[nid]
+        ok = info.status == OK
+        total, trainable = node_params(graph, report, nid) if ok else (0, 0)
+        act = sum(_numel(s) for s in info.outputs) * 4 if ok and node.type not in ("Input", "Output") else 0
+        rows.append(LayerRow(nid, node.type, list(info.output) if ok and info.outputs else None,
+                             total, trainable, node_macs(graph, report, nid), act))
+    return Summary(rows, report)
+
+
+def count_params(graph: Graph, report: ShapeReport | None = None) -> int:
+    report = report or check(graph)
+    return sum(node_params(graph, report, nid)[0] for nid, info in report.nodes.items() if info.status == OK)
+
+
+def _numel(shape: tuple) -> int:
+    n = 1
+    for s in shape:
+        n *= s or 1
+    return n

@@ -1,0 +1,1 @@
+"""Everything Qt: the editor and the training dock."""

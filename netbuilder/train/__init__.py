@@ -1,0 +1,1 @@
+"""Training engine: datasets, losses, trainer, runner. Never imports Qt."""
