@@ -23,8 +23,18 @@ class CompileError(ValueError):
     """The graph cannot be compiled; the message lists every reason."""
 
 
-_RESERVED = {"forward", "training", "eval", "train", "to", "cuda", "cpu", "type", "float", "half", "double",
-             "apply", "state_dict", "parameters", "modules", "children", "graph", "code", "meta", "zero_grad"}
+# Attribute names of torch.fx.GraphModule (tests keep this in step with torch):
+# a submodule with one of these names would shadow a method, or be refused.
+_RESERVED = frozenset("""
+    T_destination add_module add_submodule apply bfloat16 buffers call_super_init children code compile cpu cuda
+    delete_all_unused_submodules delete_submodule double dump_patches eval extra_repr float forward get_buffer
+    get_extra_state get_parameter get_submodule graph half ipu load_state_dict meta modules mtia named_buffers
+    named_children named_modules named_parameters parameters print_readable recompile register_backward_hook
+    register_buffer register_forward_hook register_forward_pre_hook register_full_backward_hook
+    register_full_backward_pre_hook register_load_state_dict_post_hook register_load_state_dict_pre_hook
+    register_module register_parameter register_state_dict_post_hook register_state_dict_pre_hook requires_grad_
+    set_extra_state set_submodule share_memory state_dict to to_empty to_folder train training type xpu zero_grad
+""".split())
 
 
 def module_name(node_id: str) -> str:
@@ -33,6 +43,24 @@ def module_name(node_id: str) -> str:
     if name[0].isdigit() or keyword.iskeyword(name) or name in _RESERVED or name.startswith("_"):
         name = f"n_{name}"
     return name
+
+
+def module_names(graph: Graph) -> dict[str, str]:
+    """module_name of every node, made unique ('forward' and 'n_forward' would
+    both be 'n_forward': the later one becomes 'n_forward_2')."""
+    names: dict[str, str] = {}
+    taken = {module_name(nid) for nid in graph.nodes}  # names that need no suffix keep them
+    used: set[str] = set()
+    for nid in graph.nodes:
+        name = module_name(nid)
+        if name in used:
+            i = 2
+            while f"{name}_{i}" in used or f"{name}_{i}" in taken:
+                i += 1
+            name = f"{name}_{i}"
+        used.add(name)
+        names[nid] = name
+    return names
 
 
 def output_nodes(graph: Graph) -> list[str]:
@@ -81,8 +109,9 @@ def compile_graph(
     g = fx.Graph()
     root = torch.nn.Module()
     values: dict[tuple[str, int], fx.Node] = {}
+    names = module_names(graph)
     for nid in input_nodes(graph):
-        values[(nid, 0)] = g.placeholder(module_name(nid))
+        values[(nid, 0)] = g.placeholder(names[nid])
     incoming: dict[str, list] = {nid: [] for nid in graph.nodes}
     for e in graph.edges:
         incoming[e.dst].append(e)
@@ -91,7 +120,7 @@ def compile_graph(
             node = graph.nodes[nid]
             if node.type in ("Input", "Output"):
                 continue
-            _emit_node(g, root, graph, report, nid, incoming[nid], values)
+            _emit_node(g, root, graph, report, nid, incoming[nid], values, names[nid])
     refs = list(outputs) if outputs is not None else None
     results = [_resolve(graph, values, incoming, r) for r in (refs or output_nodes(graph))]
     if not results:
@@ -99,23 +128,24 @@ def compile_graph(
     g.output(results[0] if len(results) == 1 and refs is None else tuple(results))
     g.lint()
     gm = fx.GraphModule(root, g, class_name=_class_name(graph.name))
-    gm.meta["netbuilder_modules"] = {nid: module_name(nid) for nid in graph.nodes if hasattr(root, module_name(nid))}
+    gm.meta["netbuilder_modules"] = {nid: names[nid] for nid in graph.nodes if hasattr(root, names[nid])}
     return gm
 
 
-def _emit_node(g, root, graph: Graph, report: ShapeReport, nid: str, edges: list, values: dict) -> None:
+def _emit_node(g, root, graph: Graph, report: ShapeReport, nid: str, edges: list, values: dict,
+               name: str | None = None) -> None:
     node = graph.nodes[nid]
     spec = node.spec
     args = [values[(e.src, e.src_port)] for e in sorted(edges, key=lambda e: e.dst_port)]
     shapes = report.nodes[nid].inputs
     try:
         if spec.module is not None:
-            name = module_name(nid)
+            name = name or module_name(nid)
             root.add_module(name, spec.module(shapes, node.params).build())
             outs = [g.call_module(name, tuple(args))]
         else:
             outs = list(spec.emit(g, args, shapes, node.params))
-    except (ShapeError, ValueError, RuntimeError) as exc:
+    except (ShapeError, ValueError, RuntimeError, KeyError) as exc:
         raise CompileError(f"{nid} ({node.type}): {exc}") from exc
     for port, out in enumerate(outs):
         values[(nid, port)] = out
@@ -128,6 +158,8 @@ def _resolve(graph: Graph, values: dict, incoming: dict, ref: str):
     if graph.nodes[nid].type == "Output":
         (edge,) = incoming[nid]
         return values[(edge.src, edge.src_port)]
+    if port and not port.isdigit():
+        raise CompileError(f"output {ref!r}: the port after ':' must be a number, e.g. {nid}:1")
     key = (nid, int(port or 0))
     if key not in values:
         raise CompileError(f"output {ref!r}: node {nid!r} has no output port {key[1]}")

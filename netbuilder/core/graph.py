@@ -8,6 +8,7 @@ themselves and the model side by side. No Qt here.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -60,6 +61,8 @@ class GraphEvent:
 
 
 Listener = Callable[[GraphEvent], None]
+# events that change which nodes and edges exist (not params, positions, meta)
+_STRUCTURAL = frozenset({"node_added", "node_removed", "edge_added", "edge_removed", "reset"})
 _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -73,11 +76,29 @@ class Graph:
 
     def __post_init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._index_edges()
+        self.revision = 0  # bumped on every change; caches key on it
+        self.structure_revision = 0  # bumped when nodes or edges are added/removed
+        self._topo_cache: tuple[tuple, list[str]] | None = None
+
+    def _index_edges(self) -> None:
+        """The networkx view: one multigraph edge per Edge, keyed by the Edge,
+        so per-node edge queries cost O(degree), not O(all edges)."""
         self._dag = nx.MultiDiGraph()
         self._dag.add_nodes_from(self.nodes)
+        self._seq: dict[Edge, int] = {}  # insertion number: keeps list order in queries
+        self._counter = 0
         for e in self.edges:
-            self._dag.add_edge(e.src, e.dst)
-        self.revision = 0  # bumped on every change; caches key on it
+            self._link(e)
+
+    def _link(self, edge: Edge) -> None:
+        self._counter += 1
+        self._seq[edge] = self._counter
+        self._dag.add_edge(edge.src, edge.dst, key=edge)
+
+    def _unlink(self, edge: Edge) -> None:
+        self._seq.pop(edge, None)
+        self._dag.remove_edge(edge.src, edge.dst, key=edge)
 
     # ---------------------------------------------------------------- events
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -87,6 +108,8 @@ class Graph:
 
     def _emit(self, kind: str, **kw: Any) -> None:
         self.revision += 1
+        if kind in _STRUCTURAL:
+            self.structure_revision += 1
         event = GraphEvent(kind, **kw)
         for listener in list(self._listeners):
             listener(event)
@@ -124,7 +147,8 @@ class Graph:
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
         """Remove a node and its edges; returns both so an undo can restore them."""
         node = self._node(node_id)
-        touching = [e for e in self.edges if node_id in (e.src, e.dst)]
+        touching = self._sorted(self._keys(self._dag.in_edges(node_id, keys=True))
+                                + self._keys(self._dag.out_edges(node_id, keys=True)))
         for e in touching:
             self.remove_edge(e)
         del self.nodes[node_id]
@@ -163,7 +187,7 @@ class Graph:
         edge = Edge(src, dst, src_port, dst_port)
         self.validate_edge(edge)
         self.edges.append(edge)
-        self._dag.add_edge(src, dst)
+        self._link(edge)
         self._emit("edge_added", edge=edge)
         return edge
 
@@ -177,8 +201,8 @@ class Graph:
             raise GraphError(f"{dst.id} ({dst.type}) has no input port {edge.dst_port}; it has {len(ins)}")
         if edge.src == edge.dst:
             raise GraphError(f"cannot connect {src.id} to itself")
-        for e in self.edges:
-            if e.dst == edge.dst and e.dst_port == edge.dst_port:
+        for e in self.in_edges(edge.dst):
+            if e.dst_port == edge.dst_port:
                 port = f" port '{ins[edge.dst_port]}'" if len(ins) > 1 else ""
                 raise GraphError(f"{dst.id}{port} already has an input (from {e.src}); remove that edge first")
         if nx.has_path(self._dag, edge.dst, edge.src):
@@ -189,14 +213,14 @@ class Graph:
             self.edges.remove(edge)
         except ValueError:
             raise GraphError(f"no edge {edge.src} → {edge.dst}") from None
-        self._dag.remove_edge(edge.src, edge.dst)
+        self._unlink(edge)
         self._emit("edge_removed", edge=edge)
 
     def _drop_edges_to_missing_ports(self, node: Node) -> None:
         """After a port count shrinks (e.g. Concat num_inputs 3 → 2)."""
         n_in, n_out = len(node.input_ports()), len(node.output_ports())
-        for e in [e for e in self.edges if (e.dst == node.id and e.dst_port >= n_in)
-                  or (e.src == node.id and e.src_port >= n_out)]:
+        for e in [e for e in self.in_edges(node.id) if e.dst_port >= n_in] + [
+                e for e in self.out_edges(node.id) if e.src_port >= n_out]:
             self.remove_edge(e)
 
     # --------------------------------------------------------------- queries
@@ -207,15 +231,54 @@ class Graph:
             raise GraphError(f"no node {node_id!r}") from None
 
     def in_edges(self, node_id: str) -> list[Edge]:
-        return sorted((e for e in self.edges if e.dst == node_id), key=lambda e: e.dst_port)
+        """Edges into `node_id`, by input port."""
+        if node_id not in self.nodes:
+            return []
+        return sorted(self._sorted(self._keys(self._dag.in_edges(node_id, keys=True))), key=lambda e: e.dst_port)
 
     def out_edges(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.src == node_id]
+        """Edges out of `node_id`, in the order they were added (file order)."""
+        if node_id not in self.nodes:
+            return []
+        return self._sorted(self._keys(self._dag.out_edges(node_id, keys=True)))
+
+    @staticmethod
+    def _keys(triples: Any) -> list[Edge]:
+        return [key for _, _, key in triples]
+
+    def _sorted(self, edges: list[Edge]) -> list[Edge]:
+        return sorted(edges, key=self._seq.__getitem__)
 
     def topological_order(self) -> list[str]:
-        """Node ids, sources first; ties keep file order (stable output)."""
+        """Node ids, sources first; ties keep file order (stable output).
+
+        Cached until nodes or edges change: a shape check runs on every edit
+        and the sort was half its time on a 1000-node graph (benchmarks/)."""
+        key = (self.structure_revision, id(self.nodes), id(self._dag), len(self.nodes), len(self.edges))
+        if self._topo_cache is None or self._topo_cache[0] != key:
+            self._topo_cache = (key, self._sorted_topologically())
+        return list(self._topo_cache[1])
+
+    def _sorted_topologically(self) -> list[str]:
+        """nx.lexicographical_topological_sort(dag, key=file index), the same
+        order, without its per-node view objects (5× faster at 1000 nodes)."""
         index = {nid: i for i, nid in enumerate(self.nodes)}
-        return list(nx.lexicographical_topological_sort(self._dag, key=index.__getitem__))
+        ids = list(self.nodes)
+        indegree = dict(self._dag.in_degree())
+        ready = [index[v] for v, d in indegree.items() if d == 0]
+        heapq.heapify(ready)
+        succ = self._dag.succ
+        order: list[str] = []
+        while ready:
+            nid = ids[heapq.heappop(ready)]
+            order.append(nid)
+            for child, keys in succ[nid].items():
+                indegree[child] -= len(keys)  # parallel edges count once each
+                if indegree[child] == 0:
+                    heapq.heappush(ready, index[child])
+        if len(order) != len(indegree):
+            raise nx.NetworkXUnfeasible("Graph contains a cycle or graph changed during iteration")
+        return order
 
     def nodes_of_type(self, type_name: str) -> list[Node]:
         return [n for n in self.nodes.values() if n.type == type_name]
@@ -230,5 +293,5 @@ class Graph:
         """Take over another graph's content (File ▸ Open into a live model)."""
         self.name, self.description, self.training = other.name, other.description, dict(other.training)
         self.nodes, self.edges = other.nodes, other.edges
-        self._dag = other._dag
+        self._index_edges()
         self._emit("reset")

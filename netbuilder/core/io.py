@@ -10,6 +10,8 @@ Every problem is a GraphFileError whose message names the node and field.
 
 from __future__ import annotations
 
+import copy
+import difflib
 import json
 import os
 import tempfile
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from netbuilder.core.graph import Graph, GraphError
+from netbuilder.core.spec import all_specs, has_spec
 
 FORMAT = "netbuilder-graph"
 VERSION = 1
@@ -44,13 +47,14 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
             edge["dst_port"] = e.dst_port
         out["edges"].append(edge)
     if graph.training:
-        out["training"] = graph.training
+        out["training"] = copy.deepcopy(graph.training)
     return out
 
 
 def _non_default(node) -> dict[str, Any]:
-    """Params as saved: every value, so files stay readable without the catalog."""
-    return dict(node.params)
+    """Params as saved: every value, so files stay readable without the catalog.
+    A deep copy: editing the returned dict never edits the graph."""
+    return copy.deepcopy(node.params)
 
 
 def graph_from_dict(data: Any, source: str = "graph") -> Graph:
@@ -114,6 +118,10 @@ def _load_node(graph: Graph, raw: Any, where: str) -> None:
     if (not isinstance(pos, (list, tuple)) or len(pos) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e9 for v in pos)):
         raise GraphFileError(f"{where}: field 'pos' must be [x, y] numbers, got {pos!r}")
+    if not has_spec(raw["type"]):
+        close = difflib.get_close_matches(raw["type"], [s.type for s in all_specs()], n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise GraphFileError(f"{where}: field 'type': unknown layer type {raw['type']!r}{hint}")
     try:
         graph.add_node(raw["type"], params, pos=(pos[0], pos[1]), id=node_id)
     except GraphError as exc:
@@ -152,7 +160,7 @@ def load_graph(source: str | os.PathLike | dict) -> Graph:
     except OSError as exc:
         raise GraphFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except UnicodeDecodeError as exc:
         raise GraphFileError(f"{path}: not UTF-8 text (bad byte at position {exc.start})") from None
     try:
@@ -174,6 +182,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; keep the usual (or the old file's) mode
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -185,6 +194,15 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _file_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def save_graph(graph: Graph, path: str | os.PathLike) -> None:

@@ -115,7 +115,12 @@ class Param:
     def _check_groups(self, value: Any) -> str | int:
         if value == "depthwise":
             return value
-        return self._check_int(value)
+        if isinstance(value, str):
+            raise ParamError(f"{self.name} must be a positive integer or 'depthwise'; got {value!r}")
+        value = self._check_int(value)
+        if value < 1:  # the kind's own rule, whatever the declared bounds
+            raise ParamError(f"{self.name} must be ≥ 1 or 'depthwise', got {value!r}")
+        return value
 
     def _check_optional_int(self, value: Any) -> int | None:
         return None if value is None else self._check_int(value)

@@ -74,21 +74,79 @@ class ShapeReport:
 def check(graph: Graph, cache: dict | None = None) -> ShapeReport:
     """Infer every node's output shapes. `cache` (a dict kept by the caller)
     makes re-checks after one edit cheap: unchanged nodes with unchanged input
-    shapes reuse their previous result."""
+    shapes reuse their previous result.
+
+    A node's result depends only on its type, params, incoming edges and the
+    results of the nodes feeding it, so with a cache each node whose four are
+    as last time keeps its previous NodeShapes (the same object: treat reports
+    as read-only) and only the edited node and what its change reaches are
+    inferred again."""
     nodes: dict[str, NodeShapes] = {}
     diagnostics: list[Diagnostic] = []
-    incoming: dict[str, list] = {nid: [] for nid in graph.nodes}
-    for e in graph.edges:
-        incoming[e.dst].append(e)
-    for nid in graph.topological_order():
-        node = graph.nodes[nid]
-        info = _check_node(node, incoming[nid], nodes, cache)
+    structure = (graph.structure_revision, id(graph), id(graph.nodes), len(graph.nodes), len(graph.edges))
+    state: _State | None = cache.get(_STATE) if cache is not None else None
+    if state is not None and state.structure == structure:
+        order, incoming, same_edges = state.order, state.incoming, True
+    else:
+        order, incoming, same_edges = graph.topological_order(), _incoming(graph), False
+    prev = state.results if state is not None else {}
+    results: dict[str, tuple] = {}
+    changed: set[str] = set()  # nodes whose result differs from the previous check
+    graph_nodes = graph.nodes
+    for nid in order:
+        node, edges = graph_nodes[nid], incoming[nid]
+        old = prev.get(nid)
+        if (old is not None and old[0] == node.type and old[1] == node.params
+                and (same_edges or old[2] == edges) and not (changed and any(e.src in changed for e in edges))):
+            info = old[3]
+            results[nid] = old
+        else:
+            info = _check_node(node, edges, nodes, cache)
+            if old is None or old[3] != info:
+                changed.add(nid)
+            if cache is not None:
+                results[nid] = (node.type, _snapshot(node.params), edges, info)
         nodes[nid] = info
         if info.status == ERROR:
             diagnostics.append(Diagnostic(nid, info.message))
-    if not any(n.type == "Input" for n in graph.nodes.values()) and graph.nodes:
+    if cache is not None:
+        cache[_STATE] = _State(structure, order, incoming, results)
+    if not any(n.type == "Input" for n in graph_nodes.values()) and graph_nodes:
         diagnostics.append(Diagnostic("", "the network has no Input node"))
     return ShapeReport(nodes, diagnostics)
+
+
+_STATE = "__previous_check__"  # the key of the _State in a caller's cache dict
+
+
+@dataclass
+class _State:
+    """What the last check with a cache saw, to re-check only what changed."""
+
+    structure: tuple  # graph identity and structure revision: order/incoming still valid
+    order: list[str]
+    incoming: dict[str, list]
+    results: dict[str, tuple]  # node id -> (type, params snapshot, incoming edges, NodeShapes)
+
+
+def _incoming(graph: Graph) -> dict[str, list]:
+    incoming: dict[str, list] = {nid: [] for nid in graph.nodes}
+    for e in graph.edges:
+        incoming[e.dst].append(e)
+    return incoming
+
+
+def _snapshot(params: dict[str, Any]) -> dict[str, Any]:
+    """A copy deep enough that editing a list param in place shows as a change."""
+    return {k: _copy(v) for k, v in params.items()}
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
 
 
 def _check_node(node: Node, edges: list, done: dict[str, NodeShapes], cache: dict | None) -> NodeShapes:
@@ -108,7 +166,7 @@ def _check_node(node: Node, edges: list, done: dict[str, NodeShapes], cache: dic
     if missing:
         what = "an input" if len(ports) == 1 else "input " + ", ".join(f"'{m}'" for m in missing)
         return NodeShapes(ERROR, inputs, message=f"{node.type} needs {what}: connect a layer to it")
-    key = (node.type, _freeze(node.params), tuple(inputs))
+    key = (node.type, _freeze(node.params), tuple(inputs)) if cache is not None else None
     if cache is not None and key in cache:
         outputs = cache[key]
     else:

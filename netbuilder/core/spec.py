@@ -12,6 +12,7 @@ by a dotted constructor path that is imported only when something is built.
 
 from __future__ import annotations
 
+import copy
 import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -117,7 +118,8 @@ class LayerSpec:
             raise ParamError(f"{self.type} has no parameter {', '.join(map(repr, unknown))}{hint}")
         out = {}
         for p in self.params:
-            out[p.name] = p.validate(given[p.name]) if p.name in given else p.default
+            # a copy of list defaults, so editing one node never edits the catalog
+            out[p.name] = p.validate(given[p.name]) if p.name in given else copy.deepcopy(p.default)
         return out
 
     def to_dict(self) -> dict[str, Any]:

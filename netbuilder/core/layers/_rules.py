@@ -33,43 +33,62 @@ def need_rank(type_name: str, shape: Shape, ranks: Sequence[int], what: str) -> 
         )
 
 
-def conv_out(n: int | None, k: int, s: int, p: int, d: int, *, name: str, axis: str) -> int | None:
-    """floor((n + 2p − d(k−1) − 1)/s) + 1, with an error that names the values."""
+def conv_out(n: int | None, k: int, s: int, p: int | tuple[int, int], d: int, *, name: str, axis: str) -> int | None:
+    """floor((n + 2p − d(k−1) − 1)/s) + 1, with an error that names the values.
+
+    `p` is the padding on each side, or a (left, right) pair for the
+    asymmetric padding PyTorch uses for 'same' with an even kernel."""
     if n is None:
         return None
+    left, right = (p, p) if isinstance(p, int) else p
     span = d * (k - 1) + 1
-    padded = n + 2 * p
+    padded = n + left + right
     if span > padded:
         fix = max(0, math.ceil((span - n) / 2))
-        eff = f"{k} (dilation {d} → spans {span})" if d > 1 else f"{k}"
+        pad_text = f"2·padding {left}" if left == right else f"padding {left}+{right}"
+        if d > 1:
+            eff = f"{k} (dilation {d} → spans {span})"
+            smaller = f"kernel ≤ {(padded - 1) // d + 1} or a smaller dilation"
+        else:
+            eff, smaller = f"{k}", f"kernel ≤ {padded}"
         raise ShapeError(
             f"{name}: kernel {eff} is larger than the padded input {padded} along {axis} "
-            f"(input {n} + 2·padding {p}); use padding ≥ {fix} or kernel ≤ {padded if d == 1 else 'smaller'}"
+            f"(input {n} + {pad_text}); use padding ≥ {fix} or {smaller}"
         )
     return (padded - span) // s + 1
 
 
 def pool_out(n: int | None, k: int, s: int, p: int, d: int, ceil_mode: bool, *, name: str, axis: str) -> int | None:
-    """PyTorch's pooling size, including ceil_mode's 'last window must start
-    inside the input' rule and the padding ≤ kernel/2 limit."""
-    if p * 2 > k:
-        raise ShapeError(f"{name}: padding {p} must be at most half the kernel {k} (PyTorch's rule); use padding ≤ {k // 2}")
+    """PyTorch's pooling size (aten pooling_output_shape), including
+    ceil_mode's 'last window must start inside the input' rule and the
+    padding ≤ kernel/2 limit (on the kernel itself, not the dilated span)."""
+    if p > k // 2:
+        raise ShapeError(f"{name}: padding {p} must be at most half the kernel {k} (PyTorch's rule); "
+                         f"use padding ≤ {k // 2} or a kernel ≥ {2 * p}")
     if n is None:
         return None
     span = d * (k - 1) + 1
     padded = n + 2 * p
-    if span > padded:
-        raise ShapeError(
-            f"{name}: window {k} is larger than the padded input {padded} along {axis} "
-            f"(input {n} + 2·padding {p}); use a kernel ≤ {padded} or more padding"
-        )
-    if ceil_mode:
-        out = -(-(padded - span) // s) + 1
-        if (out - 1) * s >= n + p:
-            out -= 1
-    else:
-        out = (padded - span) // s + 1
+    out = (padded - span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1  # the last window would start in the right padding: PyTorch drops it
+    if out < 1:
+        raise ShapeError(_window_too_large(name, axis, n, k, s, p, d, ceil_mode))
     return out
+
+
+def _window_too_large(name: str, axis: str, n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> str:
+    """The pooling 'output size is too small' error, with only the fixes that work."""
+    span, padded = d * (k - 1) + 1, n + 2 * p
+    fixes = [f"a kernel ≤ {(padded - 1) // d + 1}"]
+    need_pad = math.ceil((span - n) / 2)
+    if need_pad <= k // 2:
+        fixes.append(f"padding ≥ {need_pad}")
+    if not ceil_mode and span - padded <= s - 1:
+        fixes.append("ceil_mode")
+    eff = f"{k} (dilation {d} → spans {span})" if d > 1 else f"{k}"
+    return (f"{name}: window {eff} is larger than the padded input {padded} along {axis} "
+            f"(input {n} + 2·padding {p}); use {' or '.join(fixes)}")
 
 
 def prod(values: Sequence[int | None]) -> int:
@@ -79,10 +98,11 @@ def prod(values: Sequence[int | None]) -> int:
     return total
 
 
-def known(type_name: str, value: int | None, what: str) -> int:
+def known(type_name: str, value: int | None, what: str, fix: str = "") -> int:
     """A size the layer needs to build its weights must be known."""
     if value is None:
-        raise ShapeError(f"{type_name} needs a known {what}, but it is variable (null) here")
+        raise ShapeError(f"{type_name} needs a known {what}, but it is variable (null) here; "
+                         + (fix or "give that size a number in the Input's shape"))
     return value
 
 

@@ -36,6 +36,7 @@ def _activation(type_name: str, help: str, params: tuple[Param, ...] = (), targe
 
 
 _activation("ReLU", "max(0, x): the default hidden activation.")
+_activation("ReLU6", "min(max(0, x), 6): ReLU capped at 6 (MobileNet), robust in low precision.")
 _activation("LeakyReLU", "x if x > 0 else negative_slope·x: keeps a small gradient for negatives.",
             (Param("negative_slope", "float", 0.01, "slope for x < 0", min=0.0),))
 _activation("ELU", "x if x > 0 else α(eˣ − 1).", (Param("alpha", "float", 1.0, "saturation value for negatives", min=0.0),))

@@ -68,6 +68,20 @@ def _conv_stack_infer(type_name: str, transposed: bool):
     return infer
 
 
+def _conv_stack_macs(transposed: bool):
+    def macs(ins, outs, p):
+        """Per layer: a conv costs out elements × in_ch × k²; a transposed conv
+        in elements × out_ch × k² (the sizes halve or double each layer)."""
+        ch, h, w = ins[0]
+        total, k2 = 0, p["kernel_size"] ** 2
+        for out_ch in p["channels"]:
+            nh, nw = (2 * h, 2 * w) if transposed else ((h + 1) // 2, (w + 1) // 2)
+            total += (h * w if transposed else nh * nw) * ch * out_ch * k2
+            ch, h, w = out_ch, nh, nw
+        return total
+    return macs
+
+
 for _name, _transposed, _last, _help in (
     ("ConvEncoder", False, "same", "Conv encoder: Conv2d (stride 2) + activation per channel count; halves H and W."),
     ("ConvDecoder", True, "sigmoid",
@@ -79,6 +93,7 @@ for _name, _transposed, _last, _help in (
                              "output channels of each layer, in order", _last)
         + (Param("kernel_size", "int", 3, "odd kernel size of every layer", min=1, max=31),),
         infer=_conv_stack_infer(_name, _transposed),
+        macs=_conv_stack_macs(_transposed),
         module=lambda ins, p, _t=_transposed: ModuleCall(
             "netbuilder.core.modules.ConvStack", (ins[0][0], list(p["channels"])),
             {"kernel_size": p["kernel_size"], "activation": p["activation"],

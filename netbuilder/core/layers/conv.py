@@ -6,6 +6,8 @@ groups (or "depthwise" = one filter group per input channel) as in PyTorch.
 
 from __future__ import annotations
 
+import math
+
 from netbuilder.core.layers._rules import AXES, conv_out, dims, known, need_rank, ntuple, p_dilation, p_kernel, prod
 from netbuilder.core.params import Param
 from netbuilder.core.spec import LayerSpec, ModuleCall, ShapeError, register
@@ -15,25 +17,45 @@ def _groups(type_name: str, in_ch: int, p) -> int:
     groups = in_ch if p["groups"] == "depthwise" else p["groups"]
     out_ch = p["out_channels"]
     if in_ch % groups or out_ch % groups:
+        if p["groups"] == "depthwise":
+            fix = f"use out_channels a multiple of {in_ch} (e.g. {in_ch} or {2 * in_ch})"
+        else:
+            fix = f"use groups that divide both (e.g. {math.gcd(in_ch, out_ch)})"
         raise ShapeError(
-            f"{type_name}: groups {groups} must divide both in_channels {in_ch} and out_channels {out_ch}"
+            f"{type_name}: groups {groups} must divide both in_channels {in_ch} and out_channels {out_ch}; {fix}"
         )
     return groups
 
 
-def _padding(type_name: str, p, n: int, k: tuple, d: tuple, s: tuple) -> tuple[int, ...] | str:
-    """Resolve "same"/"valid" to what PyTorch does; refuse what it refuses."""
+def _padding(type_name: str, p, n: int, k: tuple, d: tuple, s: tuple) -> tuple[tuple[int, int], ...]:
+    """(left, right) padding per axis, as PyTorch computes it ('same' may be
+    asymmetric for an even kernel); refuse what PyTorch refuses."""
     pad = p["padding"]
     if pad == "valid":
-        return (0,) * n
+        return ((0, 0),) * n
     if pad == "same":
         if any(x != 1 for x in s):
             raise ShapeError(
                 f"{type_name}: padding 'same' needs stride 1 (PyTorch's rule), got stride {p['stride']}; "
                 "use a number for padding, e.g. kernel_size // 2"
             )
-        return "same"
-    return ntuple(pad, n)
+        totals = [di * (ki - 1) for ki, di in zip(k, d)]
+        return tuple((t // 2, t - t // 2) for t in totals)
+    return tuple((x, x) for x in ntuple(pad, n))
+
+
+def _check_padding_mode(type_name: str, p, pads: tuple, sizes: tuple) -> None:
+    """reflect needs padding < input size, circular ≤ input size (F.pad's rules)."""
+    mode = p["padding_mode"]
+    if mode not in ("reflect", "circular"):
+        return
+    for (left, right), size in zip(pads, sizes):
+        biggest = max(left, right)
+        if size is None or (biggest < size if mode == "reflect" else biggest <= size):
+            continue
+        limit = f"smaller than the input size {size}" if mode == "reflect" else f"at most the input size {size}"
+        raise ShapeError(f"{type_name}: padding_mode '{mode}' needs padding {biggest} {limit} "
+                         f"(input {dims(sizes)}); use less padding or padding_mode 'zeros'")
 
 
 def _conv_infer(type_name: str, n: int):
@@ -43,13 +65,10 @@ def _conv_infer(type_name: str, n: int):
         in_ch = known(type_name, x[0], "number of channels")
         _groups(type_name, in_ch, p)
         k, s, d = ntuple(p["kernel_size"], n), ntuple(p["stride"], n), ntuple(p["dilation"], n)
-        pad = _padding(type_name, p, n, k, d, s)
-        if pad == "same":
-            return [(p["out_channels"], *x[1:])]
-        if p["padding_mode"] == "reflect" and any(xi is not None and pi >= xi for pi, xi in zip(pad, x[1:])):
-            raise ShapeError(f"{type_name}: padding_mode 'reflect' needs padding {p['padding']} smaller than "
-                             f"the input {dims(x[1:])}; use less padding or padding_mode 'zeros'")
-        spatial = tuple(conv_out(x[i + 1], k[i], s[i], pad[i], d[i], name=type_name, axis=AXES[n][i]) for i in range(n))
+        pads = _padding(type_name, p, n, k, d, s)
+        _check_padding_mode(type_name, p, pads, x[1:])
+        spatial = tuple(conv_out(x[i + 1], k[i], s[i], pads[i], d[i], name=type_name, axis=AXES[n][i])
+                        for i in range(n))
         return [(p["out_channels"], *spatial)]
     return infer
 
@@ -57,8 +76,7 @@ def _conv_infer(type_name: str, n: int):
 def _conv_module(n: int):
     def module(ins, p):
         in_ch = ins[0][0]
-        pad = p["padding"] if isinstance(p["padding"], str) else p["padding"]
-        kwargs = {"stride": p["stride"], "padding": pad, "dilation": p["dilation"],
+        kwargs = {"stride": p["stride"], "padding": p["padding"], "dilation": p["dilation"],
                   "groups": _groups(f"Conv{n}d", in_ch, p), "bias": p["bias"], "padding_mode": p["padding_mode"]}
         return ModuleCall(f"torch.nn.Conv{n}d", (in_ch, p["out_channels"], p["kernel_size"]), kwargs)
     return module
@@ -81,7 +99,8 @@ def _conv_params(n: int, padding_help: str, transposed: bool) -> tuple[Param, ..
     )
     tail = (
         p_dilation(n),
-        Param("groups", "groups", 1, "split channels into groups; 'depthwise' = one group per input channel"),
+        Param("groups", "groups", 1, "split channels into groups; 'depthwise' = one group per input channel",
+              min=1),
         Param("bias", "bool", True, "learn an additive bias per filter"),
     )
     if transposed:
@@ -105,13 +124,22 @@ for _n in (1, 2):
 
 
 def _tconv_padding(type_name: str, p, n: int, k: tuple, d: tuple, s: tuple) -> tuple[int, ...]:
+    """ConvTranspose takes only numbers in PyTorch; 'same' (stride 1) is
+    resolved here to the padding that keeps the size, d·(k−1)/2."""
     pad = p["padding"]
     if pad == "valid":
         return (0,) * n
     if pad == "same":
-        if any(x != 1 for x in s) or any(di * (ki - 1) % 2 for ki, di in zip(k, d)):
-            raise ShapeError(f"{type_name}: padding 'same' needs stride 1 and an odd kernel; "
-                             "use padding = kernel_size // 2 with output_padding for stride > 1")
+        if any(x != 1 for x in s):
+            raise ShapeError(f"{type_name}: padding 'same' needs stride 1, got stride {p['stride']}; "
+                             "use numbers: kernel 4, stride 2, padding 1 exactly doubles the size")
+        if any(ntuple(p["output_padding"], n)):
+            raise ShapeError(f"{type_name}: padding 'same' keeps the size, so output_padding must be 0, "
+                             f"got {p['output_padding']}; set output_padding to 0 or use a number for padding")
+        odd = [ki for ki, di in zip(k, d) if di * (ki - 1) % 2]
+        if odd:
+            raise ShapeError(f"{type_name}: padding 'same' needs an odd kernel (or an even dilation), got kernel "
+                             f"{p['kernel_size']}; use an odd kernel_size such as {odd[0] + 1}")
         return tuple(di * (ki - 1) // 2 for ki, di in zip(k, d))
     return ntuple(pad, n)
 

@@ -11,7 +11,9 @@ def _linear_infer(ins, p):
     (x,) = ins
     if len(x) == 0:
         raise ShapeError("Linear needs at least one feature dimension; received a scalar")
-    known("Linear", x[-1], f"last dimension (features) of input {dims(x)}")
+    known("Linear", x[-1], f"last dimension (features) of input {dims(x)}",
+          "give it a number in the Input's shape, or reduce the variable dims first "
+          "(GlobalAvgPool, AdaptiveAvgPool2d, or an RNN with return_sequences false)")
     return [(*x[:-1], p["out_features"])]
 
 

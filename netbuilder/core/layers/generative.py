@@ -9,9 +9,9 @@ from netbuilder.core.spec import LayerSpec, ModuleCall, ShapeError, register
 
 def _sampling_infer(ins, p):
     mu, logvar = ins
-    if mu != logvar:
+    if len(mu) != len(logvar) or any(a is not None and b is not None and a != b for a, b in zip(mu, logvar)):
         raise ShapeError(f"Sampling needs mu and logvar of the same shape; got mu {dims(mu)} and logvar {dims(logvar)}")
-    return [mu]
+    return [tuple(a if a is not None else b for a, b in zip(mu, logvar))]
 
 
 register(LayerSpec(

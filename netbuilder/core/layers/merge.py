@@ -26,7 +26,8 @@ def _elementwise_infer(type_name: str):
             if len(s) != len(first) or any(a is not None and b is not None and a != b for a, b in zip(first, s)):
                 raise ShapeError(f"{type_name} needs equal shapes; in1 is {dims(first)} but in{i} is {dims(s)} — "
                                  "insert a 1×1 Conv2d or Linear to match them")
-        return [tuple(a if a is not None else b for a, b in zip(first, ins[-1]))]
+        # a size known on any input is the size of all of them
+        return [tuple(next((d for d in column if d is not None), None) for column in zip(*ins))]
     return infer
 
 

@@ -109,9 +109,17 @@ def _upsample_infer(ins, p):
     if p["mode"] == "linear" and n != 1:
         raise ShapeError("Upsample: mode 'linear' needs a 1-D input (channels, length); use 'bilinear'")
     if p["size"] is not None:
-        return [(x[0], *ntuple(p["size"], n))]
+        size = p["size"]
+        if isinstance(size, list) and len(size) != n:
+            raise ShapeError(f"Upsample: size {size} needs 1 or {n} values for input {dims(x)}")
+        return [(x[0], *ntuple(size, n))]
     scale = p["scale_factor"]
-    return [(x[0], *(None if s is None else int(math.floor(s * scale)) for s in x[1:]))]
+    # PyTorch: floor(input size × scale), computed in double precision.
+    out = tuple(None if s is None else int(math.floor(s * scale)) for s in x[1:])
+    if any(o is not None and o < 1 for o in out):
+        raise ShapeError(f"Upsample: scale_factor {scale} turns input {dims(x)} into {dims((x[0], *out))}; "
+                         f"every size must stay ≥ 1, so use scale_factor ≥ {1 / min(s for s in x[1:] if s):.3g}")
+    return [(x[0], *out)]
 
 
 def _upsample_module(ins, p):

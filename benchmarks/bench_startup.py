@@ -1,0 +1,106 @@
+"""Measurement 5: `netbuilder --version` < 0.3 s; GUI cold start to window shown < 2 s.
+
+Both are wall times of fresh subprocesses, interleaved with a `python -c pass`
+baseline (the interpreter's own start, which no program can beat); the
+baseline and the excess over it are reported too. Also checks that
+`netbuilder --version` imports neither torch nor Qt.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import _common
+from _common import emit, median, parser
+
+VERSION_TARGET_S = 0.3
+GUI_TARGET_S = 2.0
+
+# Started with -c so the clock starts before any netbuilder import; prints the
+# seconds from interpreter start to a shown, painted main window.
+_GUI_PROBE = r"""
+import os, sys, time
+t0 = float(sys.argv[1])
+from netbuilder.gui.app import create_app, create_window
+app = create_app([])
+window = create_window(None)
+window.show()
+app.processEvents()
+from PySide6.QtGui import QImage, QPainter
+image = QImage(window.size(), QImage.Format.Format_ARGB32)
+window.render(image)
+print("shown", time.time() - t0)
+"""
+
+
+def _netbuilder_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("netbuilder")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("netbuilder")
+    return [found] if found else [sys.executable, "-m", "netbuilder"]
+
+
+def _wall(cmd: list[str], env: dict | None = None) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                   cwd=_common.ROOT)
+    return time.perf_counter() - t0
+
+
+def version(reps: int) -> dict:
+    cmd, base = _netbuilder_cmd() + ["--version"], [sys.executable, "-c", "pass"]
+    nb, py = [], []
+    for i in range(reps):
+        pair = [(cmd, nb), (base, py)] if i % 2 == 0 else [(base, py), (cmd, nb)]
+        for c, out in pair:
+            out.append(_wall(c))
+    heavy = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv = ['netbuilder', '--version']\n"
+         "from netbuilder.cli import main\ntry: main()\nexcept SystemExit: pass\n"
+         "print(sorted(m for m in ('torch', 'PySide6', 'pyqtgraph', 'networkx') if m in sys.modules))"],
+        capture_output=True, text=True, cwd=_common.ROOT).stdout.strip().splitlines()[-1]
+    return {"s": round(median(nb), 3), "target": VERSION_TARGET_S,
+            "python_baseline_s": round(median(py), 3), "excess_s": round(median(nb) - median(py), 3),
+            "note": f"heavy modules imported: {heavy}"}
+
+
+def gui_cold_start(reps: int) -> dict:
+    if not (_common.ROOT / "netbuilder" / "gui" / "app.py").exists():
+        return {"s": None, "target": GUI_TARGET_S, "note": "no GUI yet"}
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    shown, py = [], []
+    for i in range(reps):
+        if i % 2:
+            py.append(_wall([sys.executable, "-c", "pass"], env))
+        t0 = time.time()
+        run = subprocess.run([sys.executable, "-c", _GUI_PROBE, repr(t0)], capture_output=True, text=True,
+                             env=env, cwd=_common.ROOT)
+        lines = [ln for ln in run.stdout.splitlines() if ln.startswith("shown ")]
+        if run.returncode != 0 or not lines:
+            return {"s": None, "target": GUI_TARGET_S,
+                    "note": f"probe failed: {(run.stderr or run.stdout).strip().splitlines()[-1:]}"}
+        shown.append(float(lines[-1].split()[1]))
+        if not i % 2:
+            py.append(_wall([sys.executable, "-c", "pass"], env))
+    return {"s": round(median(shown), 3), "target": GUI_TARGET_S, "python_baseline_s": round(median(py), 3),
+            "note": "offscreen: import, QApplication, main window with the default preset, shown + rendered"}
+
+
+def measure(quick: bool) -> dict:
+    return {"startup.version": version(6 if quick else 20),
+            "startup.gui_window_shown": gui_cold_start(2 if quick else 6)}
+
+
+def main() -> None:
+    args = parser(__doc__.splitlines()[0]).parse_args()
+    emit(measure(args.quick), args.json, "start-up (wall seconds, fresh processes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""The Training dock: settings, Start/Pause/Stop, live curves, what the net learned.
+
+Training never runs in the GUI process: Start snapshots the graph to JSON and
+hands it to `netbuilder.train.runner.TrainingRun`, a spawned child process. A
+QTimer drains the child's events every 40 ms, appends them to the curves'
+buffers and redraws once per tick, so the editor stays responsive and keeps
+every edit even when the child dies of NaN, out-of-memory or a crash.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Qt, Signal
+from PySide6.QtWidgets import QApplication, QDockWidget, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from netbuilder.gui.training.controls import TrainingControls
+from netbuilder.gui.training.curves_panel import CurvesPanel
+from netbuilder.gui.training.messages import failure_text, finished_text, graph_problem
+from netbuilder.gui.training.run_panel import RunPanel
+from netbuilder.gui.training.samples_view import SamplesView
+from netbuilder.gui.training.settings_command import SetTrainingCommand
+
+POLL_MS = 40
+STRUCTURAL = {"node_added", "node_removed", "edge_added", "edge_removed", "params_changed", "reset"}
+TERMINAL = {"finished", "failed", "stopped"}
+
+
+class TrainingDock(QDockWidget):
+    run_started = Signal()
+    run_ended = Signal(str)  # "finished" | "failed" | "stopped"
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__("Training", window)
+        self.setObjectName("TrainingDock")
+        self.main_window = window
+        self.run: Any = None
+        self.run_count = 0
+        self.outcome = ""
+        self.last_epoch: dict[str, Any] = {}
+        self.epochs = 1
+        self.steps_per_epoch: int | None = None
+        self._warned_edit = False
+        self._writing = False
+        self._unsubscribe = None
+        self.run_factory: Any = None  # tests may swap the runner; None = netbuilder.train.runner.TrainingRun
+
+        self.controls = TrainingControls()
+        self.run_panel = RunPanel()
+        self.curves = CurvesPanel()
+        self.samples = SamplesView()
+        self.setWidget(self._layout())
+
+        self.run_panel.start_clicked.connect(self.start)
+        self.run_panel.pause_clicked.connect(self.pause)
+        self.run_panel.resume_clicked.connect(self.resume)
+        self.run_panel.stop_clicked.connect(self.stop)
+        self.controls.changed.connect(self._on_settings_edited)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.drain)
+
+        window.installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        QTimer.singleShot(0, self._attach)
+
+    def _layout(self) -> QWidget:
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.run_panel)
+        column.addWidget(self.controls)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(300)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("trainingSplitter")
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.curves)
+        splitter.addWidget(self.samples)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 2)
+        splitter.setSizes([340, 800, 460])
+        return splitter
+
+    # -------------------------------------------------------------- graph
+    @property
+    def graph(self) -> Any:
+        return getattr(self.main_window, "graph", None)
+
+    def _attach(self) -> None:
+        """Subscribe to the graph and show its training block (after the
+        main window has finished building itself)."""
+        graph = self.graph
+        if graph is None or self._unsubscribe is not None:
+            return
+        self._unsubscribe = graph.subscribe(self._on_graph_event)
+        self.controls.load(graph.training, graph)
+        QTimer.singleShot(0, self.controls.fill_devices)
+
+    def _on_graph_event(self, event: Any) -> None:
+        if event.kind in ("meta_changed", "reset") and not self._writing:
+            self.controls.load(self.graph.training, self.graph)
+        if event.kind in STRUCTURAL and self.is_running and not self._warned_edit:
+            self._warned_edit = True
+            self.run_panel.show_message(
+                "warning", "You changed the graph during training. This run keeps training the network as it "
+                "was when you pressed Start; press Start again after it ends to train the new one.")
+
+    def _on_settings_edited(self, block: dict[str, Any]) -> None:
+        graph = self.graph
+        if graph is None:
+            return
+        self._writing = True
+        try:
+            stack = getattr(self.main_window, "undo_stack", None)
+            if stack is not None:
+                stack.push(SetTrainingCommand(graph, block))
+            else:
+                graph.set_meta(training=copy.deepcopy(block))
+        finally:
+            self._writing = False
+
+    # ---------------------------------------------------------- run control
+    @property
+    def is_running(self) -> bool:
+        return self.run is not None and self.run_panel.state in ("starting", "running", "paused")
+
+    def start(self, overrides: dict[str, Any] | None = None) -> bool:
+        """Train the graph as it is now; False (and a message) if it cannot start."""
+        if self.is_running or self.graph is None:
+            return False
+        self._attach()
+        from netbuilder.core.io import graph_to_dict
+
+        problem = graph_problem(self.graph)
+        if problem:
+            self.run_panel.show_message("error", problem)
+            return False
+        settings = {**self.controls.training(), **(overrides or {})}
+        if overrides:
+            self.controls.load(settings, self.graph)  # show what this run uses; the file is not changed
+        try:
+            run = (self.run_factory or _training_run_class())(graph_to_dict(self.graph), settings)
+            run.start()
+        except Exception as exc:  # noqa: BLE001 — settings errors are user-facing
+            self.run_panel.show_message("error", f"Could not start training: {exc}")
+            return False
+        self.run = run
+        self.run_count += 1
+        self.outcome = ""
+        self.last_epoch = {}
+        self._warned_edit = False
+        self.epochs = int(settings.get("epochs") or 1)
+        self.steps_per_epoch = None
+        name = f"run {self.run_count}"
+        self.curves.curves.begin_run(name, self.epochs)
+        self.samples.reset()
+        self.run_panel.clear_message()
+        self.run_panel.set_state("starting")
+        self.run_panel.show_done(f"{name}: starting…", 0.0)
+        self.controls.set_running(True)
+        self.timer.start()
+        self.run_started.emit()
+        return True
+
+    def pause(self) -> None:
+        if self.run is not None and self.run_panel.state == "running":
+            self.run.pause()
+
+    def resume(self) -> None:
+        if self.run is not None and self.run_panel.state == "paused":
+            self.run.resume()
+
+    def stop(self) -> None:
+        """Ask the child to stop; it is killed if it does not answer in time."""
+        if self.run is None:
+            return
+        self.run_panel.set_state("stopping")
+        self.run_panel.show_done("stopping…")
+        QApplication.processEvents()
+        self.run.stop(timeout=3.0)
+        self.drain()
+        if self.run is not None:  # the child died before saying "stopped"
+            self._end("stopped", {"event": "stopped"})
+
+    def shutdown(self) -> None:
+        """The window is closing: stop the child so no process outlives the editor."""
+        self.timer.stop()
+        if self.run is not None:
+            try:
+                self.run.stop(timeout=3.0)
+            finally:
+                self.run = None
+                self.run_panel.set_state("idle")
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self.main_window and event.type() == QEvent.Type.Close:
+            # the window may still refuse to close (unsaved changes): decide after it did
+            QTimer.singleShot(0, self._after_close)
+        return False
+
+    def _after_close(self) -> None:
+        if not self.main_window.isVisible():
+            self.shutdown()
+
+    # ------------------------------------------------------------- events
+    def drain(self) -> None:
+        """Handle what the child sent since the last tick, then redraw once."""
+        run = self.run
+        if run is None:
+            self.timer.stop()
+            return
+        try:
+            events = run.poll(500)
+        except Exception as exc:  # noqa: BLE001 — a broken pipe is a dead child
+            events = [{"event": "failed", "kind": "error", "message": f"lost contact with the training process ({exc})"}]
+        for event in events:
+            self._handle(event)
+            if self.run is None:
+                break
+        self.curves.curves.refresh()
+        if self.run is not None and not events and not run.running:
+            self._end("failed", {"event": "failed", "kind": "error",
+                                 "message": "the training process ended without a word (it may have crashed)"})
+
+    def _handle(self, event: dict[str, Any]) -> None:
+        kind = event.get("event")
+        if kind == "started":
+            self.epochs = int(event.get("epochs") or self.epochs)
+            self.steps_per_epoch = event.get("steps_per_epoch")
+            self.curves.curves.current.epochs = self.epochs
+            self.samples.reset(event.get("input_shape"), event.get("class_names"))
+            self.run_panel.set_state("running")
+            self.run_panel.show_started(event)
+        elif kind == "step":
+            self.curves.curves.add_step(event)
+            self.run_panel.show_step(event, self.epochs, self.steps_per_epoch)
+        elif kind == "epoch":
+            self.last_epoch = event
+            self.curves.curves.add_epoch(event)
+        elif kind == "samples":
+            self.samples.show_payload(event)
+        elif kind == "paused":
+            self.run_panel.set_state("paused")
+            self.run_panel.show_done("paused")
+        elif kind == "resumed":
+            self.run_panel.set_state("running")
+        elif kind in TERMINAL:
+            self._end(kind, event)
+
+    def _end(self, outcome: str, event: dict[str, Any]) -> None:
+        self.outcome = outcome
+        self.timer.stop()
+        self.run = None
+        self.run_panel.set_state("idle")
+        self.controls.set_running(False)
+        if outcome == "failed":
+            self.run_panel.show_message("error", failure_text(event))
+            self.run_panel.show_done("failed")
+        elif outcome == "stopped":
+            self.run_panel.show_message("info", finished_text(self.last_epoch, "Stopped"))
+            self.run_panel.show_done("stopped")
+        else:
+            self.run_panel.show_message("ok", finished_text(self.last_epoch or event))
+            self.run_panel.show_done("finished", 1.0)
+        self.run_ended.emit(outcome)
+
+
+def _training_run_class() -> Any:
+    from netbuilder.train.runner import TrainingRun  # imports torch: only when training starts
+
+    return TrainingRun

@@ -1,0 +1,55 @@
+"""Plain-language texts for the training banner."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+HINTS = {
+    "nan": "Try a smaller learning rate, gradient clipping (grad_clip), or normalised inputs (standardize).",
+    "oom": "Try a smaller batch size, a smaller network, or the CPU.",
+    "error": "Your graph and settings are unchanged; fix the cause and press Start again.",
+}
+
+
+def graph_problem(graph: Any) -> str | None:
+    """Why the graph cannot train yet, naming nodes (None when it can)."""
+    from netbuilder.core.shapes import check
+
+    if not any(n.type == "Input" for n in graph):
+        return "The graph has no Input node; add one (Input / Output in the palette) before training."
+    report = check(graph)
+    if report.ok:
+        return None
+    first = "; ".join(f"{node}: {msg}" for node, msg in report.errors[:3])
+    more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
+    return f"Fix the graph before training — {first}{more}."
+
+
+def failure_text(event: dict[str, Any]) -> str:
+    kind = event.get("kind") or "error"
+    message = str(event.get("message") or "training failed").strip()
+    step = event.get("step")
+    where = f" at step {step}" if step is not None else ""
+    title = {"nan": f"The loss became NaN or infinite{where}.",
+             "oom": f"Out of memory{where}."}.get(kind, f"Training failed{where}.")
+    if message and message.rstrip(".") not in title:
+        title = f"{title} {message[0].upper()}{message[1:]}"
+        if not title.endswith("."):
+            title += "."
+    return f"{title} {HINTS.get(kind, HINTS['error'])}"
+
+
+def finished_text(epoch: dict[str, Any], verb: str = "Finished") -> str:
+    """'Finished after 5 epochs: val loss 0.12, accuracy 96.4%.'"""
+    if not epoch:
+        return f"{verb}."
+    parts = []
+    for key, label, scale, unit in (("val_loss", "val loss", 1, ""), ("val_accuracy", "accuracy", 100, "%"),
+                                    ("val_mae", "MAE", 1, ""), ("val_mape", "MAPE", 1, "%")):
+        value = epoch.get(key)
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            parts.append(f"{label} {value * scale:.4g}{unit}")
+    n = epoch.get("epoch") or epoch.get("epochs")
+    head = f"{verb} after {n} epoch{'s' if n != 1 else ''}" if n else verb
+    return f"{head}: {', '.join(parts)}." if parts else f"{head}."

@@ -1,0 +1,348 @@
+"""Live training curves: loss, loss terms and validation metrics, the pyqtgraph way.
+
+Each curve is one `PlotDataItem`, created the first time its series gets a
+point and then only fed with `setData` from the dock's timer (`refresh`), its
+points living in a growable `Series`. Items downsample by peak and clip to the
+view so a long run stays cheap to draw. Runs can be kept and overlaid, each in
+its own colour; x is always in epochs, so runs with different batch sizes line up.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QWidget
+
+from netbuilder.gui.training.series import Series
+
+PALETTE = ("#3d8fe0", "#e07b39", "#3fae5a", "#b25ccf", "#d4b21e", "#2fb3b3", "#e0506f", "#8c7ae6")
+
+# which plot a series goes to, its legend label and whether it is per step
+RUN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
+METRIC_LABELS = {"val_accuracy": "val accuracy", "val_mae": "val MAE", "val_mape": "val MAPE %"}
+
+
+@dataclass
+class Curve:
+    series: Series
+    item: pg.PlotDataItem
+    smoothed: bool
+    label: str | None  # None: not in legend or readout (the faint raw copy)
+
+
+@dataclass
+class RunCurves:
+    """Everything drawn for one training run."""
+
+    name: str
+    color: str
+    epochs: int = 1
+    series: dict[str, Series] = field(default_factory=dict)
+    curves: list[Curve] = field(default_factory=list)
+    finished: bool = False
+
+    def get(self, key: str) -> Series | None:
+        return self.series.get(key)
+
+    def points(self, key: str) -> int:
+        s = self.series.get(key)
+        return s.n if s else 0
+
+
+class CurvesPlot(pg.GraphicsLayoutWidget):
+    """Three plots (loss, loss terms, metrics) that lay themselves out in a
+    row when wide and in a column when tall."""
+
+    hovered = Signal(str)  # the crosshair readout text
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pal = self.palette()
+        self.setBackground(pal.color(QPalette.ColorRole.Base))
+        self._fg = pal.color(QPalette.ColorRole.Text)
+        self.loss_plot = self._make_plot("Loss", "loss", (-8, 8))
+        self.terms_plot = self._make_plot("Loss terms", "weighted term", (-8, 8))
+        self.metric_plot = self._make_plot("Validation metric", "", (-8, -8))  # metrics rise: legend below
+        self._active: list[pg.PlotItem] = [self.loss_plot]
+        self._horizontal: bool | None = None
+        self._vlines = {}
+        for plot in (self.loss_plot, self.terms_plot, self.metric_plot):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(self._fg, width=1, style=Qt.PenStyle.DotLine))
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+            self._vlines[plot] = line
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._relayout()
+
+    def _make_plot(self, title: str, ylabel: str, legend_at: tuple[int, int]) -> pg.PlotItem:
+        plot = pg.PlotItem(title=f"<span style='font-size:10pt'>{title}</span>")
+        plot.setLabel("bottom", "epoch")
+        if ylabel:
+            plot.setLabel("left", ylabel)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
+        plot.addLegend(offset=legend_at, labelTextSize="8pt", labelTextColor=self._fg,
+                       brush=QColor(128, 128, 128, 30), verSpacing=-6)
+        plot.setMenuEnabled(True)
+        return plot
+
+    # ------------------------------------------------------------ layout
+    def set_active(self, terms: bool, metric: bool) -> None:
+        active = [self.loss_plot] + ([self.terms_plot] if terms else []) + ([self.metric_plot] if metric else [])
+        if active != self._active:
+            self._active = active
+            self._relayout(force=True)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        # pyqtgraph resizes during its own __init__ (no _active yet); and
+        # re-parenting plots inside a resize (e.g. from grab()) crashes Qt: defer
+        if hasattr(self, "_active") and (self.width() > 1.4 * self.height()) != self._horizontal:
+            QTimer.singleShot(0, self._relayout)
+
+    def _relayout(self, force: bool = False) -> None:
+        horizontal = self.width() > 1.4 * self.height()
+        if not force and horizontal == self._horizontal:
+            return
+        self._horizontal = horizontal
+        self.ci.clear()
+        for i, plot in enumerate(self._active):
+            self.ci.addItem(plot, row=0 if horizontal else i, col=i if horizontal else 0)
+
+    def active_plots(self) -> list[pg.PlotItem]:
+        return list(self._active)
+
+    # --------------------------------------------------------- crosshair
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        for plot in self._active:
+            if plot.sceneBoundingRect().contains(pos):
+                x = plot.vb.mapSceneToView(pos).x()
+                for p in self._active:
+                    self._vlines[p].setPos(x)
+                    self._vlines[p].setVisible(True)
+                self.hovered.emit(self._readout(plot, x))
+                return
+        for line in self._vlines.values():
+            line.setVisible(False)
+        self.hovered.emit("")
+
+    def _readout(self, plot: pg.PlotItem, x: float) -> str:
+        parts = [f"epoch {x:.2f}"]
+        owner = getattr(self, "owner", None)
+        for curve in owner.curves_in(plot) if owner else []:
+            if curve.label is None or not curve.item.isVisible():
+                continue
+            point = curve.series.nearest(x, curve.smoothed)
+            if point is not None:
+                parts.append(f"{curve.label} {format_value(point[1])}")
+        return "  ·  ".join(parts[:8])
+
+
+def format_value(v: float) -> str:
+    if not math.isfinite(v):
+        return str(v)
+    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4):
+        return f"{v:.3e}"
+    return f"{v:.4f}"
+
+
+class CurveSet:
+    """The runs drawn on a CurvesPlot: routes events to series, creates each
+    item once, and pushes new points to pyqtgraph on `refresh`."""
+
+    def __init__(self, plot: CurvesPlot) -> None:
+        self.plot = plot
+        plot.owner = self
+        self.runs: list[RunCurves] = []
+        self.smoothing = 0.6
+        self.keep_runs = True
+
+    @property
+    def current(self) -> RunCurves | None:
+        return self.runs[-1] if self.runs else None
+
+    def begin_run(self, name: str, epochs: int) -> RunCurves:
+        if not self.keep_runs:
+            self.clear()
+        for old in self.runs:
+            self._fade(old)
+        color = PALETTE[len(self.runs) % len(PALETTE)] if self.keep_runs else PALETTE[0]
+        run = RunCurves(name=name, color=color, epochs=max(1, int(epochs)))
+        self.runs.append(run)
+        return run
+
+    def _fade(self, run: RunCurves) -> None:
+        """Older runs stay as thin smoothed lines; their raw noise would hide the new run."""
+        for curve in run.curves:
+            if curve.label is None:
+                curve.item.setVisible(False)
+
+    def clear(self, keep_current: bool = False) -> None:
+        keep = [self.current] if keep_current and self.current else []
+        for run in self.runs:
+            if run in keep:
+                continue
+            for curve in run.curves:
+                plot = self._plot_of(curve.item)
+                if plot is not None:
+                    plot.removeItem(curve.item)
+                    plot.legend.removeItem(curve.item)
+        self.runs = keep
+
+    # ------------------------------------------------------------ events
+    def add_step(self, event: dict[str, Any]) -> None:
+        run = self.current
+        if run is None:
+            return
+        x = _step_x(event, run.epochs)
+        self._append(run, "train_step", x, event.get("train_loss"))
+        for term, value in (event.get("terms") or {}).items():
+            self._append(run, f"term:{term}", x, value)
+
+    def add_epoch(self, event: dict[str, Any]) -> None:
+        run = self.current
+        if run is None:
+            return
+        x = float(event.get("epoch", 0))
+        self._append(run, "train", x, event.get("train_loss"))
+        if event.get("val_loss") is not None:
+            self._append(run, "val", x, event.get("val_loss"))
+        for key in METRIC_LABELS:
+            value = event.get(key)
+            if value is not None:
+                self._append(run, key, x, 100.0 * value if key == "val_accuracy" else value)
+
+    def _append(self, run: RunCurves, key: str, x: float, y: float | None) -> None:
+        series = run.series.get(key)
+        if series is None:
+            series = run.series[key] = Series(smoothing=self.smoothing if _is_step(key) else 0.0)
+            self._make_items(run, key, series)
+        series.append(x, y)
+
+    def _make_items(self, run: RunCurves, key: str, series: Series) -> None:
+        color = QColor(run.color)
+        plot, label = self._target(key)
+        prefix = f"{run.name} " if len(self.runs) > 1 or self.keep_runs else ""
+        if _is_step(key):
+            style = Qt.PenStyle.SolidLine
+            if key != "train_step":
+                # terms: colour tells the term apart, line style the run
+                n_terms = sum(k.startswith("term:") for k in run.series) - 1
+                color = QColor(PALETTE[n_terms % len(PALETTE)])
+                style = RUN_STYLES[(len(self.runs) - 1) % len(RUN_STYLES)]
+            faint = QColor(color)
+            faint.setAlpha(70)
+            raw = self._new_item(plot, pg.mkPen(faint, width=1, style=style))
+            smooth = self._new_item(plot, pg.mkPen(color, width=2, style=style), name=f"{prefix}{label}")
+            run.curves += [Curve(series, raw, False, None), Curve(series, smooth, True, prefix + label)]
+            raw.setVisible(series.smoothing > 0)
+            return
+        style = Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine
+        item = self._new_item(plot, pg.mkPen(color, width=2, style=style), name=f"{prefix}{label}",
+                              symbol="o" if key != "train" else "s", symbolSize=6,
+                              symbolBrush=color, symbolPen=pg.mkPen(color))
+        run.curves.append(Curve(series, item, False, prefix + label))
+
+    def _new_item(self, plot: pg.PlotItem, pen, name: str | None = None, **kw) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(pen=pen, name=name, connect="finite", **kw)
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
+        plot.addItem(item)
+        return item
+
+    def _target(self, key: str) -> tuple[pg.PlotItem, str]:
+        if key.startswith("term:"):
+            return self.plot.terms_plot, key[5:]
+        if key in METRIC_LABELS:
+            return self.plot.metric_plot, METRIC_LABELS[key]
+        return self.plot.loss_plot, {"train_step": "train (step)", "train": "train (epoch)", "val": "val"}[key]
+
+    def _plot_of(self, item: pg.PlotDataItem) -> pg.PlotItem | None:
+        for plot in (self.plot.loss_plot, self.plot.terms_plot, self.plot.metric_plot):
+            if item in plot.items:
+                return plot
+        return None
+
+    def curves_in(self, plot: pg.PlotItem) -> list[Curve]:
+        return [c for run in self.runs for c in run.curves if c.item in plot.items]
+
+    # ----------------------------------------------------------- drawing
+    def refresh(self) -> int:
+        """setData for every curve whose series got points; returns how many."""
+        updated = 0
+        dirty: set[int] = set()
+        for run in self.runs:
+            for curve in run.curves:
+                if curve.series.dirty:
+                    x, y = curve.series.view(curve.smoothed)
+                    curve.item.setData(x, y)
+                    dirty.add(id(curve.series))
+                    updated += 1
+            for series in run.series.values():
+                if id(series) in dirty:
+                    series.dirty = False
+        run = self.current
+        if run is not None:
+            self.plot.set_active(terms=sum(k.startswith("term:") for k in run.series) > 1,
+                                 metric=any(k in run.series for k in METRIC_LABELS))
+            metric = next((k for k in METRIC_LABELS if k in run.series), None)
+            if metric:
+                self.plot.metric_plot.setTitle(f"<span style='font-size:10pt'>{METRIC_LABELS[metric]}</span>")
+        return updated
+
+    def set_smoothing(self, weight: float) -> None:
+        self.smoothing = weight
+        for run in self.runs:
+            for key, series in run.series.items():
+                if _is_step(key):
+                    series.set_smoothing(weight)
+            for curve in run.curves:
+                if curve.label is None:
+                    curve.item.setVisible(weight > 0 and run is self.current)
+        self.refresh()
+
+    def set_log_y(self, on: bool) -> None:
+        self.plot.loss_plot.setLogMode(y=on)
+        self.plot.terms_plot.setLogMode(y=on)
+
+    def auto_range(self) -> None:
+        for plot in (self.plot.loss_plot, self.plot.terms_plot, self.plot.metric_plot):
+            plot.enableAutoRange()
+
+    # ------------------------------------------------------------ export
+    def export_png(self, path: str) -> bool:
+        pixmap = self.plot.grab()
+        return pixmap.save(path, "PNG")
+
+    def export_csv(self, path: str) -> None:
+        """Long format (run, curve, epoch, value, smoothed): one row per point,
+        so runs of different lengths and batch sizes sit in one file."""
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["run", "curve", "epoch", "value", "smoothed"])
+            for run in self.runs:
+                for key, series in run.series.items():
+                    xs, ys = series.view()
+                    _, ss = series.view(smoothed=True)
+                    for x, y, s in zip(xs, ys, ss):
+                        writer.writerow([run.name, key, f"{x:.6g}", repr(float(y)), repr(float(s))])
+
+
+def _is_step(key: str) -> bool:
+    return key == "train_step" or key.startswith("term:")
+
+
+def _step_x(event: dict[str, Any], epochs: int) -> float:
+    """Position of a step event in epochs: progress (0..1 of the whole run)
+    times the epoch count, falling back to the epoch number."""
+    progress = event.get("progress")
+    if progress is not None:
+        return float(progress) * epochs
+    return float(event.get("epoch", 0))

@@ -1,0 +1,124 @@
+"""Buffers, smoothing and curve items, without a training process."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from netbuilder.gui.training.curves_panel import CurvesPanel
+from netbuilder.gui.training.series import Series, ema
+
+
+def test_series_grows_by_doubling_and_keeps_points():
+    s = Series(capacity=4)
+    for i in range(37):
+        s.append(i, i * i)
+    x, y = s.view()
+    assert s.capacity == 64
+    assert list(x) == list(range(37))
+    assert list(y) == [i * i for i in range(37)]
+
+
+def test_ema_matches_tensorboard_debiased_formula():
+    values = np.array([1.0, 2.0, 3.0, 4.0])
+    w = 0.5
+    expected, last = [], 0.0
+    for i, v in enumerate(values, 1):
+        last = last * w + (1 - w) * v
+        expected.append(last / (1 - w ** i))
+    assert np.allclose(ema(values, w), expected)
+    assert np.allclose(ema(values, 0.0), values)
+
+
+def test_nan_passes_through_smoothing_without_poisoning_it():
+    out = ema(np.array([1.0, math.nan, 1.0]), 0.9)
+    assert out[0] == 1.0 and math.isnan(out[1]) and out[2] == 1.0
+
+
+def test_changing_smoothing_recomputes_from_raw_points():
+    s = Series(smoothing=0.0)
+    for i, v in enumerate([4.0, 0.0, 4.0, 0.0]):
+        s.append(i, v)
+    assert list(s.view(smoothed=True)[1]) == [4.0, 0.0, 4.0, 0.0]
+    s.set_smoothing(0.9)
+    assert np.allclose(s.view(smoothed=True)[1], ema(np.array([4.0, 0.0, 4.0, 0.0]), 0.9))
+
+
+def test_nearest_point_for_the_crosshair():
+    s = Series()
+    for x in (0.0, 1.0, 2.0):
+        s.append(x, 10 * x)
+    assert s.nearest(1.4) == (1.0, 10.0)
+    assert s.nearest(1.6) == (2.0, 20.0)
+    assert s.nearest(-5) == (0.0, 0.0)
+
+
+def _steps(curves, n, epochs=2):
+    for i in range(1, n + 1):
+        curves.add_step({"step": i, "progress": i / n, "train_loss": 1.0 / i, "terms": {"a": 0.5 / i, "b": 0.1}})
+
+
+def test_curve_items_are_created_once_and_hold_every_point(qtbot):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    curves = panel.curves
+    run = curves.begin_run("run 1", epochs=2)
+    _steps(curves, 10)
+    curves.refresh()
+    items = [c.item for c in run.curves]
+    _steps(curves, 10)
+    curves.add_epoch({"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_accuracy": 0.75})
+    curves.refresh()
+    assert [c.item for c in run.curves if c.item in items] == items  # same objects, only setData
+    step_curve = next(c for c in run.curves if c.label and "train (step)" in c.label)
+    assert step_curve.item.xData.size == 20
+    x, y = run.series["train_step"].view()
+    assert np.array_equal(step_curve.item.yData, run.series["train_step"].view(smoothed=True)[1])
+    assert np.allclose(y[:10], 1.0 / np.arange(1, 11))
+    val = next(c for c in run.curves if c.label and c.label.endswith("val"))
+    assert list(val.item.yData) == [0.6]
+    acc = next(c for c in run.curves if c.label and "accuracy" in c.label)
+    assert list(acc.item.yData) == [75.0]  # shown in percent
+    assert panel.plot.terms_plot in panel.plot.active_plots()  # two terms: their own plot
+    assert panel.plot.metric_plot in panel.plot.active_plots()
+
+
+def test_kept_runs_overlay_in_their_own_colours_and_clear_removes_them(qtbot):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    curves = panel.curves
+    first = curves.begin_run("run 1", 1)
+    _steps(curves, 3)
+    second = curves.begin_run("run 2", 1)
+    _steps(curves, 3)
+    curves.refresh()
+    assert first.color != second.color
+    assert len(curves.runs) == 2
+    names = [label.text for _, label in panel.plot.loss_plot.legend.items]
+    assert any("run 1" in n for n in names) and any("run 2" in n for n in names)
+    panel._on_clear()
+    assert curves.runs == [second]
+    assert all(c.item not in panel.plot.loss_plot.items for c in first.curves)
+
+
+def test_log_scale_smoothing_and_exports(qtbot, tmp_path):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 300)
+    curves = panel.curves
+    curves.begin_run("run 1", 1)
+    _steps(curves, 8)
+    curves.add_step({"progress": 1.0, "train_loss": float("nan"), "terms": {}})
+    curves.refresh()
+    panel.log_box.setChecked(True)
+    assert panel.plot.loss_plot.ctrl.logYCheck.isChecked()
+    panel.smooth_slider.setValue(0)
+    run = curves.current
+    assert np.array_equal(run.series["train_step"].view(True)[1], run.series["train_step"].view()[1], equal_nan=True)
+    png, csv_path = tmp_path / "c.png", tmp_path / "c.csv"
+    assert curves.export_png(str(png)) and png.stat().st_size > 0
+    curves.export_csv(str(csv_path))
+    rows = csv_path.read_text().splitlines()
+    assert rows[0] == "run,curve,epoch,value,smoothed"
+    assert sum(r.startswith("run 1,train_step,") for r in rows) == 9
