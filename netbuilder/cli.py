@@ -50,8 +50,19 @@ def _command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
     return parser, module
 
 
+def _tolerant_output() -> None:
+    """Shapes print as 6×28×28: on a console that cannot encode ×, print a
+    replacement character rather than die with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_output()
     if argv and argv[0] in COMMANDS:
         parser, module = _command_parser(argv[0])
         args = parser.parse_args(argv[1:])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-
-from netbuilder.commands import load_or_report
+import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,10 +13,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from netbuilder.core.io import GraphFileError, load_graph
     from netbuilder.core.shapes import check, format_shape
 
-    graph = load_or_report(args.file)
-    if graph is None:
+    try:
+        graph = load_graph(args.file)
+    except GraphFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if args.json:  # tools parsing stdout still get one JSON object
+            print(json.dumps({"ok": False, "errors": [{"node": None, "message": str(exc)}], "nodes": {}, "params": 0}))
         return 2
     report = check(graph)
     params = _params(graph, report)
@@ -41,3 +45,4 @@ def _params(graph, report) -> int:
     from netbuilder.core.summary import count_params
 
     return count_params(graph, report)
+

@@ -11,7 +11,18 @@ from netbuilder.commands import load_or_report
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="graph file (.json)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--batch-size", type=int, default=1, help="batch size for activation memory")
+    parser.add_argument("--batch-size", type=_positive, default=1,
+                        help="batch size for the forward activation memory per layer and in total (default 1)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from netbuilder.core.compile import CompileError, _class_name, input_nodes, module_name, output_nodes
+from netbuilder.core.compile import CompileError, _class_name, input_nodes, module_name, module_names, output_nodes
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport, check
 from netbuilder.core.spec import ModuleCall, short_target
@@ -157,11 +157,12 @@ def _call_parts(call: ModuleCall) -> list[str]:
 def _class_source(graph: Graph, report: ShapeReport, cls: str, calls: dict[str, ModuleCall]) -> str:
     doc = graph.description.split("\n")[0].strip() if graph.description else f"The {graph.name} network."
     doc = textwrap.shorten(doc.replace('"""', "'''"), MAX_LINE - 11, placeholder="...")
+    attrs = module_names(graph)
     lines = [f"class {cls}(nn.Module):", f'{_INDENT}"""{doc}"""', "",
              f"{_INDENT}def __init__(self) -> None:", f"{_INDENT * 2}super().__init__()"]
     for nid, call in calls.items():
-        lines += wrap_call(f"self.{module_name(nid)} = ", short_target(call.target), _call_parts(call), _INDENT * 2)
-    lines += ["", *_forward_lines(graph, report)]
+        lines += wrap_call(f"self.{attrs[nid]} = ", short_target(call.target), _call_parts(call), _INDENT * 2)
+    lines += ["", *_forward_lines(graph, report, attrs)]
     return "\n".join(lines)
 
 
@@ -171,7 +172,7 @@ class _Value:
     uses: list[int]  # positions of the nodes reading it; Output reads count as "forever"
 
 
-def _forward_lines(graph: Graph, report: ShapeReport) -> list[str]:
+def _forward_lines(graph: Graph, report: ShapeReport, attrs: dict[str, str]) -> list[str]:
     order = [nid for nid in graph.topological_order() if graph.nodes[nid].type not in ("Input", "Output")]
     position = {nid: i for i, nid in enumerate(order)}
     forever = len(order)
@@ -203,7 +204,7 @@ def _forward_lines(graph: Graph, report: ShapeReport) -> list[str]:
         for port, target in enumerate(targets):
             values[(nid, port)] = _Value(target, uses.get((nid, port), []))
             holder[target] = (nid, port)
-        expr = _expression(node, nid, [a.name for a in args], report)
+        expr = _expression(node, attrs[nid], [a.name for a in args], report)
         shapes = report.nodes[nid].outputs
         comment = f"  # {_shape_text(shapes[0])}" if len(shapes) == 1 else ""
         body += _assign(", ".join(targets), expr, comment)
@@ -244,12 +245,12 @@ def _pick_name(nid: str, pos: int, args: list[_Value], main: str | None, holder:
     return names.fresh(nid)
 
 
-def _expression(node, nid: str, args: list[str], report: ShapeReport) -> str:
+def _expression(node, attr: str, args: list[str], report: ShapeReport) -> str:
     if node.spec.module is not None:
-        return f"self.{module_name(nid)}({', '.join(args)})"
+        return f"self.{attr}({', '.join(args)})"
     if node.spec.expr is None:
-        raise CodegenError(f"{nid} ({node.type}) has no code form")
-    return node.spec.expr(args, report.nodes[nid].inputs, node.params)
+        raise CodegenError(f"{node.id} ({node.type}) has no code form")
+    return node.spec.expr(args, report.nodes[node.id].inputs, node.params)
 
 
 def _assign(target: str, expr: str, comment: str) -> list[str]:
@@ -347,11 +348,30 @@ def _main_source(graph: Graph, report: ShapeReport) -> str:
 
 
 EXAMPLE_BATCH = 2
-UNKNOWN_SIZE = 8  # stands in for a variable (null) size in examples
+# sizes tried, in order, for the variable (null) input sizes of an example batch
+UNKNOWN_SIZES = (8, 6, 5, 7, 4, 12, 16, 3, 10, 9, 2)
+UNKNOWN_SIZE = UNKNOWN_SIZES[0]
 
 
 def example_shape(graph: Graph, report: ShapeReport, nid: str, batch: int = EXAMPLE_BATCH) -> tuple[int, ...]:
-    return (batch, *(UNKNOWN_SIZE if s is None else s for s in report.nodes[nid].outputs[0]))
+    """Batch + the Input's shape, a variable size given the first value of
+    UNKNOWN_SIZES with which the whole graph checks."""
+    fill = _unknown_fill(graph)
+    return (batch, *(fill if s is None else s for s in report.nodes[nid].outputs[0]))
+
+
+def _unknown_fill(graph: Graph) -> int:
+    inputs = [graph.nodes[nid] for nid in input_nodes(graph)]
+    if not any(None in n.params["shape"] for n in inputs):
+        return UNKNOWN_SIZE
+    for size in UNKNOWN_SIZES:
+        trial = Graph(nodes=dict(graph.nodes), edges=list(graph.edges))
+        for n in inputs:
+            trial.nodes[n.id] = type(n)(n.id, n.type, {**n.params, "shape": [size if s is None else s
+                                                                              for s in n.params["shape"]]}, n.pos)
+        if check(trial).ok:
+            return size
+    return UNKNOWN_SIZE
 
 
 def token_limit(graph: Graph, nid: str) -> int:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from netbuilder.core.codegen import CodegenError, class_name, example_shape, generate_code, token_limit
-from netbuilder.core.compile import CompileError, compile_graph, input_nodes, module_name, output_nodes
+from netbuilder.core.compile import CompileError, compile_graph, input_nodes, module_names, output_nodes
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport, check
 
@@ -74,6 +74,18 @@ def random_inputs(graph: Graph, report: ShapeReport, batch: int, seed: int = 0) 
         else:
             out.append(torch.randn(shape, generator=gen))
     return out
+
+
+VERIFY_SEED = 1234
+
+
+def _seeded(model: Any, inputs: list) -> Any:
+    """Run with the global RNG reseeded, so nodes that sample in eval mode
+    (Sampling with sample_in_eval) draw the same numbers in both runs."""
+    import torch
+
+    torch.manual_seed(VERIFY_SEED)
+    return model(*inputs)
 
 
 def as_list(outputs: Any) -> list:
@@ -178,7 +190,7 @@ def export_graph(
     example = random_inputs(graph, report, EXPORT_BATCH, seed=1)
     inputs = random_inputs(graph, report, VERIFY_BATCH, seed=2)
     with torch.no_grad():
-        expected = [t.detach() for t in as_list(gm(*inputs))]
+        expected = [t.detach() for t in as_list(_seeded(gm, inputs))]
     writer: Callable = {"py": _export_py, "onnx": _export_onnx, "torchscript": _export_torchscript,
                         "state-dict": _export_state_dict}[fmt]
     weights = path.with_suffix(".pt") if fmt == "py" and state_dict is not None else None
@@ -192,12 +204,21 @@ def export_graph(
         if bad:
             which = ", ".join(f"{name} by {d:.3g}" for name, d in bad)
             raise ExportError(f"the exported {fmt} file does not reproduce the graph: output {which} on a random "
-                              f"batch of {VERIFY_BATCH} (limit {tolerance:g}); no file was written")
+                              f"batch of {VERIFY_BATCH} (limit {tolerance:g}); no file was written"
+                              + _random_hint(graph))
         diff = max(diffs, default=0.0)
         if weights is not None:
             os.replace(tmp_weights, weights)
         os.replace(tmp, path)
     return ExportResult(fmt, path, diff, VERIFY_BATCH, tolerance, [weights] if weights else [], checker)
+
+
+def _random_hint(graph: Graph) -> str:
+    sampling = [n.id for n in graph if n.type == "Sampling" and n.params.get("sample_in_eval")]
+    if not sampling:
+        return ""
+    return (f". {', '.join(sampling)} samples random noise in eval mode (sample_in_eval), which this format "
+            "draws differently; turn sample_in_eval off to export it")
 
 
 @contextlib.contextmanager
@@ -213,10 +234,10 @@ def _temp_beside(path: Path) -> Iterator[Path]:
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Silence torch's own deprecation chatter and progress prints while exporting."""
-    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "torch._dynamo", "torch.fx")]
+    loggers = [logging.getLogger(n) for n in ("torch", "onnxscript", "onnx_ir")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
-        lg.setLevel(logging.ERROR)
+        lg.setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -247,7 +268,7 @@ def _export_py(*, graph, report, gm, tmp: Path, inputs, weights: tuple[str, Path
         _load_into(model, gm.state_dict(), "the generated code's parameters")
     model = model.float().eval()
     with torch.no_grad():
-        return "importing the generated file", as_list(model(*inputs))
+        return "importing the generated file", as_list(_seeded(model, inputs))
 
 
 def _import_file(path: Path) -> Any:
@@ -270,7 +291,7 @@ def _export_state_dict(*, graph, report, gm, tmp: Path, inputs, **_) -> tuple:
     fresh = compile_graph(graph, report=report).float().eval()
     _load_into(fresh, torch.load(tmp, map_location="cpu", weights_only=True), "the saved state_dict")
     with torch.no_grad():
-        return "loading it into a freshly compiled graph", as_list(fresh(*inputs))
+        return "loading it into a freshly compiled graph", as_list(_seeded(fresh, inputs))
 
 
 def _export_torchscript(*, gm, tmp: Path, example, inputs, mode: str, **_) -> tuple:
@@ -280,26 +301,30 @@ def _export_torchscript(*, gm, tmp: Path, example, inputs, mode: str, **_) -> tu
         raise ExportError(f"unknown TorchScript mode {mode!r}; use 'trace' or 'script'")
     try:
         with _quiet():
-            scripted = torch.jit.trace(gm, tuple(example)) if mode == "trace" else torch.jit.script(gm)
+            # check_trace off: it re-runs the model and trips on random nodes; the
+            # verification below compares the saved file instead
+            scripted = (torch.jit.trace(gm, tuple(example), check_trace=False) if mode == "trace"
+                        else torch.jit.script(gm))
             torch.jit.save(scripted, str(tmp))
             loaded = torch.jit.load(str(tmp), map_location="cpu")
     except Exception as exc:  # torch.jit raises many types, all mean "cannot export"
         raise ExportError(f"TorchScript ({mode}) cannot export this graph: {_first_line(exc)}") from None
     with torch.no_grad():
-        return f"torch.jit.load ({mode})", as_list(loaded(*inputs))
+        return f"torch.jit.load ({mode})", as_list(_seeded(loaded, inputs))
 
 
 def _export_onnx(*, graph, report, gm, tmp: Path, example, inputs, opset: int, **_) -> tuple:
     import torch
 
-    names = [module_name(nid) for nid in input_nodes(graph)]
+    attrs = module_names(graph)
+    names = [attrs[nid] for nid in input_nodes(graph)]
     batch = torch.export.Dim("batch", min=1)
     dynamic = []
     for nid in input_nodes(graph):
         dims = {0: batch}
         for i, size in enumerate(report.nodes[nid].outputs[0], start=1):
-            if size is None:
-                dims[i] = torch.export.Dim(f"{module_name(nid)}_dim{i}", min=1)
+            if size is None:  # dynamic where the network allows it, else fixed (verification will tell)
+                dims[i] = torch.export.Dim.AUTO
         dynamic.append(dims)
     gm = _onnx_friendly(graph, report, gm)
     try:
@@ -324,8 +349,8 @@ def _onnx_friendly(graph: Graph, report: ShapeReport, gm: "torch.nn.Module") -> 
         return gm
     gm = copy.deepcopy(gm)
     for nid in sums:
-        pool = getattr(gm, module_name(nid))
-        setattr(gm, module_name(nid), _padded_sum_pool(pool, report.nodes[nid].inputs[0], report.nodes[nid].outputs[0]))
+        attr = module_names(graph)[nid]
+        setattr(gm, attr, _padded_sum_pool(getattr(gm, attr), report.nodes[nid].inputs[0], report.nodes[nid].outputs[0]))
     return gm
 
 

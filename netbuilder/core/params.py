@@ -133,6 +133,8 @@ class Param:
             if v is None:
                 out.append(None)
                 continue
+            if isinstance(v, float) and v.is_integer():  # 28.0 from a JSON writer is 28, as for "int"
+                v = int(v)
             if not _is_int(v) or v < 1:
                 raise ParamError(f"{self.name}: every size must be a positive integer or null, got {v!r}")
             self._bounded(v)

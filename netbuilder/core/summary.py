@@ -48,7 +48,8 @@ class Summary:
     def to_json(self, batch_size: int = 1) -> dict[str, Any]:
         return {
             "ok": self.report.ok,
-            "layers": [asdict(r) for r in self.rows],
+            # per-layer activation memory for the whole batch, like the table and the total
+            "layers": [{**asdict(r), "activation_bytes": r.activation_bytes * batch_size} for r in self.rows],
             "total_params": self.total_params,
             "trainable_params": self.trainable_params,
             "total_macs": self.total_macs,

@@ -99,3 +99,19 @@ def imagenet(*, lr: float, batch_size: int, weight_decay: float, epochs: int, op
     """The paper's ImageNet recipe; `dataset` is an image folder (class per subfolder) to point at."""
     return classification("imagenet/train", lr=lr, batch_size=batch_size, epochs=epochs, optimizer=optimizer,
                           momentum=momentum, weight_decay=weight_decay, **extra)
+
+
+def regression(dataset: str, *, loss: str = "mse", lr: float = 0.001, epochs: int = 10, batch_size: int = 64,
+               optimizer: str = "adam", **extra: Any) -> dict[str, Any]:
+    """A training block for a regressor: one loss term between the first Output and the target."""
+    return {"dataset": dataset, "task": "regression",
+            "loss": [{"type": loss, "output": "output", "weight": 1.0}],
+            "optimizer": optimizer, "lr": lr, "batch_size": batch_size, "epochs": epochs, "seed": 0, **extra}
+
+
+def reconstruction(*terms: dict[str, Any], dataset: str = "digits", lr: float = 0.002, epochs: int = 20,
+                   batch_size: int = 32, **extra: Any) -> dict[str, Any]:
+    """A training block for an autoencoder: reconstruct the input, plus any extra loss terms."""
+    return {"dataset": dataset, "task": "reconstruction",
+            "loss": [{"type": "reconstruction", "output": "output", "target": "input", "weight": 1.0}, *terms],
+            "optimizer": "adam", "lr": lr, "batch_size": batch_size, "epochs": epochs, "seed": 0, **extra}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netbuilder.core.layers._rules import AXES, known, need_rank, ntuple, p_kernel, p_stride, pool_out, prod
+from netbuilder.core.layers._rules import AXES, dims, known, need_rank, ntuple, p_kernel, p_stride, pool_out, prod
 from netbuilder.core.params import Param
 from netbuilder.core.spec import LayerSpec, ModuleCall, ShapeError, register
 
@@ -101,7 +101,8 @@ def _global_infer(type_name: str):
     def infer(ins, p):
         (x,) = ins
         if len(x) < 2:
-            raise ShapeError(f"{type_name} expects (channels, ...spatial); received shape {x} — nothing to pool")
+            raise ShapeError(f"{type_name} expects (channels, ...spatial); received shape {dims(x)} — nothing "
+                             "to pool; use it after a conv layer, or drop it")
         known(type_name, x[0], "number of channels")
         return [(x[0],)]
     return infer

@@ -6,7 +6,7 @@ from netbuilder.core.layers._rules import dims, known, need_rank, prod
 from netbuilder.core.params import Param
 from netbuilder.core.spec import LayerSpec, ModuleCall, ShapeError, register
 
-_EPS = Param("eps", "float", 1e-5, "added to the variance for stability", min=0.0)
+_EPS = Param("eps", "float", 1e-5, "added to the variance for stability (> 0)", min=1e-12)
 
 
 def _bn_infer(type_name: str, ranks: tuple[int, ...], what: str):

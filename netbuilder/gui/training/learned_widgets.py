@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -106,6 +106,11 @@ class LatentScatter(pg.PlotWidget):
                                                labelTextColor=pal.color(QPalette.ColorRole.Text))
         self.items: list[pg.ScatterPlotItem] = []
         self.count = 0
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.setBackground(self.palette().color(QPalette.ColorRole.Base))
 
     def set_points(self, points, labels=None, class_names: list[str] | None = None) -> None:
         xy, how = project_2d(points)

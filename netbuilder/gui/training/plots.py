@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -79,6 +79,11 @@ class CurvesPlot(pg.GraphicsLayoutWidget):
             self._vlines[plot] = line
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._relayout()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # theme switched: follow it
+            self.setBackground(self.palette().color(QPalette.ColorRole.Base))
 
     def _make_plot(self, title: str, ylabel: str, legend_at: tuple[int, int]) -> pg.PlotItem:
         plot = pg.PlotItem(title=f"<span style='font-size:10pt'>{title}</span>")

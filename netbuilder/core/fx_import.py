@@ -1,0 +1,650 @@
+"""nn.Module → Graph: trace with torch.fx, map each operation onto the catalog.
+
+Supported modules and functions (see fx_rules) become nodes and edges, laid
+out left to right by topological generation. Whatever has no catalog
+equivalent is listed in the result's report, by name, with the reason; its
+consumers are left with an empty input port rather than guessed. When the
+import is complete the result is verified like an export: the original's
+weights are copied into the compiled graph and both are run on a random batch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from netbuilder.core import fx_rules as rules
+from netbuilder.core.diff import module_text as _norm_repr
+from netbuilder.core.graph import Graph, GraphError
+from netbuilder.core.shapes import OK, check
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+DX, DY = 220.0, 120.0  # layout grid, as the shipped presets use
+EXAMPLE_BATCH = 2
+TOLERANCE = 1e-5
+
+
+class ModuleImportError(ValueError):
+    """The module cannot be imported at all (not found, not traceable...)."""
+
+
+@dataclass
+class Skipped:
+    node: str  # the traced operation's name
+    what: str  # how it reads in the source
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.node}: {self.what} — {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    graph: Graph
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # node id -> submodule path in the original
+    original_params: int = 0
+    imported_params: int = 0
+    max_abs_diff: float | None = None  # outputs vs the original, weights copied; None = not compared
+
+    @property
+    def complete(self) -> bool:
+        return not self.skipped
+
+    def report(self) -> str:
+        lines = [f"{len(self.graph)} nodes, {len(self.graph.edges)} edges; parameters: "
+                 f"{self.imported_params:,} imported, {self.original_params:,} in the original"]
+        if self.max_abs_diff is not None:
+            lines.append(f"outputs match the original with its weights copied (max |difference| "
+                         f"{self.max_abs_diff:.1e})")
+        if self.skipped:
+            lines.append(f"not imported ({len(self.skipped)}):")
+            lines += [f"  - {s}" for s in self.skipped]
+        if self.notes:
+            lines.append("notes:")
+            lines += [f"  - {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------ loading code
+def load_module_object(spec: str, kwargs: dict[str, Any] | None = None) -> "torch.nn.Module":
+    """`package.module:Name` or `path/to/file.py:Name` → an nn.Module.
+
+    Name may be a class (built with `kwargs`), a factory function, or a module
+    instance. A file is executed to find it: callers must say so to the user.
+    """
+    import torch
+
+    where, sep, attr = spec.rpartition(":")
+    if not sep or not where or not attr:
+        raise ModuleImportError(f"{spec!r}: expected MODULE_OR_FILE:Name, e.g. mymodels.py:LeNet or pkg.nets:MLP")
+    source = _load_file(Path(where)) if where.endswith(".py") or os.sep in where or "/" in where else _import(where)
+    try:
+        obj = getattr(source, attr)
+    except AttributeError:
+        raise ModuleImportError(f"{where} has no {attr!r}") from None
+    if isinstance(obj, torch.nn.Module):
+        return obj
+    if not callable(obj):
+        raise ModuleImportError(f"{where}:{attr} is neither an nn.Module class nor a function returning one")
+    try:
+        module = obj(**(kwargs or {}))
+    except Exception as exc:  # user code may raise anything
+        raise ModuleImportError(f"building {attr}({_kwargs_text(kwargs)}) failed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(module, torch.nn.Module):
+        raise ModuleImportError(f"{where}:{attr}() returned {type(module).__name__}, not an nn.Module")
+    return module
+
+
+def _kwargs_text(kwargs: dict | None) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in (kwargs or {}).items())
+
+
+def _import(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise ModuleImportError(f"cannot import module {name!r}: {exc}") from None
+    except Exception as exc:
+        raise ModuleImportError(f"importing {name!r} failed: {type(exc).__name__}: {exc}") from None
+
+
+def _load_file(path: Path) -> Any:
+    if not path.is_file():
+        raise ModuleImportError(f"{path}: no such file")
+    name = "_netbuilder_user_" + re.sub(r"\W", "_", path.stem)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ModuleImportError(f"{path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))  # so the file's own sibling imports work
+    sys.modules[name] = module  # dataclasses and pickling look the module up by name
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        raise ModuleImportError(f"running {path} failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    return module
+
+
+# ----------------------------------------------------------------- values
+@dataclass
+class _Tuple:
+    items: list
+
+
+@dataclass
+class _Shape:  # x.shape / x.size()
+    dims: tuple
+
+
+@dataclass
+class _Batch:  # x.size(0) / x.shape[0]
+    pass
+
+
+@dataclass
+class _Rnn:
+    """An nn.RNN/LSTM/GRU call, followed through the getitems that read it."""
+
+    call: Any  # the fx node of the call
+    module: Any
+    qual: str
+    input: Any
+    part: str = "all"  # all | seq | hidden | h | c | h_index | last_step
+    index: int | None = None
+
+    def at(self, part: str, index: int | None = None) -> "_Rnn":
+        return _Rnn(self.call, self.module, self.qual, self.input, part, index)
+
+
+# --------------------------------------------------------------- importer
+def import_module(
+    module: "torch.nn.Module",
+    input_shapes: Sequence[Sequence[int | None]],
+    *,
+    input_dtypes: Sequence[str] | None = None,
+    name: str | None = None,
+    verify: bool = True,
+) -> ImportResult:
+    """Trace `module` and build a Graph; shapes exclude the batch dimension."""
+    import torch
+
+    was_training = module.training
+    module.eval()  # tracing and shape propagation must not update BatchNorm statistics
+    try:
+        with torch.no_grad():
+            return _Importer(module, input_shapes, input_dtypes, name).run(verify)
+    finally:
+        module.train(was_training)
+
+
+class _Importer:
+    def __init__(self, module, shapes, dtypes, name) -> None:
+        self.module = module
+        self.shapes = [list(s) for s in shapes]
+        self.dtypes = list(dtypes or ["float32"] * len(self.shapes))
+        if len(self.dtypes) != len(self.shapes):
+            raise ModuleImportError(f"{len(self.shapes)} input shapes but {len(self.dtypes)} dtypes")
+        cls = type(module).__name__
+        self.graph = Graph(name=name or cls, description=f"Imported from the PyTorch module {cls}.")
+        self.result = ImportResult(self.graph)
+        self.values: dict[Any, Any] = {}
+        self.materialized: dict[Any, tuple[bool, tuple[str, int]]] = {}
+        self.functions = rules.function_rules()
+
+    # ------------------------------------------------------------- driver
+    def run(self, verify: bool) -> ImportResult:
+        gm = self._trace()
+        self.gm = gm
+        for n in gm.graph.nodes:
+            try:
+                self.values[n] = self._visit(n)
+            except rules.Unmappable as exc:
+                self.values[n] = None
+                self.result.skipped.append(Skipped(n.name, _describe(n, gm), str(exc)))
+        _layout(self.graph)
+        self._check(verify)
+        return self.result
+
+    def _trace(self):
+        import torch
+        import torch.fx as fx
+        from torch.fx.passes.shape_prop import ShapeProp
+
+        class Tracer(fx.Tracer):
+            def is_leaf_module(self, m, qualname):
+                return rules.is_own_module(m) or super().is_leaf_module(m, qualname)
+
+        cls = type(self.module).__name__
+        try:
+            graph = Tracer().trace(self.module)
+        except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError...
+            raise ModuleImportError(
+                f"torch.fx cannot trace {cls}.forward: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                " — fx needs a forward without Python branches or loops that depend on tensor values") from None
+        gm = fx.GraphModule(self.module, graph, class_name=cls)
+        placeholders = [n for n in graph.nodes if n.op == "placeholder"]
+        if len(placeholders) != len(self.shapes):
+            raise ModuleImportError(f"{cls}.forward takes {len(placeholders)} input(s) "
+                                    f"({', '.join(p.name for p in placeholders)}) but {len(self.shapes)} input "
+                                    "shape(s) were given")
+        self.examples = [_example(s, d) for s, d in zip(self.shapes, self.dtypes)]
+        try:
+            ShapeProp(gm).propagate(*self.examples)
+        except Exception as exc:
+            shapes = ", ".join("×".join(str(v) for v in s) for s in self.shapes)
+            raise ModuleImportError(f"running {cls} on inputs of shape {shapes} (plus a batch of {EXAMPLE_BATCH}) "
+                                    f"failed: {type(exc).__name__}: {exc}") from None
+        return gm
+
+    # ------------------------------------------------------------- visits
+    def _visit(self, n) -> Any:
+        if n.op == "placeholder":
+            i = len(self.graph.nodes_of_type("Input"))
+            return self._add(n.name, "Input", {"shape": self.shapes[i], "dtype": self.dtypes[i]}, [])
+        if n.op == "get_attr":
+            raise rules.Unmappable("reads a parameter or buffer directly, outside a layer")
+        if n.op == "call_module":
+            return self._call_module(n)
+        if n.op == "output":
+            return self._outputs(n)
+        return self._call(n)
+
+    def _call_module(self, n) -> Any:
+        sub = self.gm.get_submodule(n.target)
+        if type(sub).__name__ in ("LSTM", "GRU", "RNN") and type(sub).__module__.startswith("torch.nn"):
+            if n.kwargs or len(n.args) != 1:
+                raise rules.Unmappable("called with an initial hidden state (NetBuilder starts from zeros)")
+            return _Rnn(n, sub, n.target, self._ref(n.args[0]))
+        type_name, params = rules.map_module(sub)
+        if n.kwargs:
+            raise rules.Unmappable(f"called with keyword arguments {sorted(n.kwargs)}")
+        ref = self._add(n.name, type_name, params, [self._ref(a) for a in n.args])
+        self.result.sources[ref[0]] = n.target
+        return ref
+
+    def _call(self, n) -> Any:
+        import torch
+
+        target, args, kwargs = n.target, n.args, n.kwargs
+        if target is _getitem():
+            return self._getitem(n, self.values.get(args[0]) if _is_node(args[0]) else args[0], args[1])
+        if target is getattr:
+            if args[1] == "shape":
+                return _Shape(self._dims(args[0]))
+            raise rules.Unmappable(f"reads the tensor attribute .{args[1]}")
+        if n.op == "call_method":
+            if target == "size":
+                dims = self._dims(args[0])
+                dim = args[1] if len(args) > 1 else kwargs.get("dim")
+                return _Shape(dims) if dim is None else _Batch() if dim == 0 else dims[dim]
+            if target in ("contiguous", "clone"):
+                return self._ref(args[0])
+            if target in ("view", "reshape"):
+                return self._reshape(n)
+            if target in rules.METHOD_FUNCTIONS:
+                target = getattr(torch, target)
+        if target is torch.reshape:
+            return self._reshape(n)
+        merge = rules.merge_type(target)
+        if merge:
+            a = rules.bind(rules.SIG_BINARY, args, kwargs)
+            if a["alpha"] != 1:
+                raise rules.Unmappable(f"alpha={a['alpha']}")
+            refs = [self._tensor(a["input"], "a constant"), self._tensor(a["other"], "a constant")]
+            return self._add(n.name, merge, {"num_inputs": 2}, refs)
+        if target in (torch.cat, torch.concat, torch.concatenate):
+            return self._cat(n, rules.bind(rules.SIG_CAT, args, kwargs))
+        if target is torch.chunk or target == "chunk":
+            a = rules.bind(rules.SIG_CHUNK, args, kwargs)
+            ref = self._add(n.name, "Chunk", {"chunks": a["chunks"], "dim": a["dim"]}, [self._ref(a["input"])])
+            return _Tuple([(ref[0], i) for i in range(a["chunks"])])
+        if target is torch.flatten or target == "flatten":
+            a = rules.bind(rules.SIG_FLATTEN, args, kwargs)
+            if a["start_dim"] == 0 or a["start_dim"] == -len(self._dims(a["input"])):
+                raise rules.Unmappable("flattens the batch dimension too (start_dim=0); use start_dim=1")
+            return self._add(n.name, "Flatten", {"start_dim": a["start_dim"], "end_dim": a["end_dim"]},
+                             [self._ref(a["input"])])
+        if target in (torch.mean, torch.amax, "mean", "amax"):
+            return self._reduce(n, "Max" if target in (torch.amax, "amax") else "Avg")
+        if callable(target) and _hashable(target) and target in self.functions:
+            sig, rule = self.functions[target]
+            bound = rules.bind(sig, args, kwargs)
+            type_name, params = rule(bound)
+            first = next(iter(bound))
+            return self._add(n.name, type_name, params, [self._ref(bound[first])])
+        raise rules.Unmappable("no NetBuilder layer computes it")
+
+    def _getitem(self, n, base: Any, key: Any) -> Any:
+        if isinstance(base, _Tuple):
+            return base.items[key]
+        if isinstance(base, _Shape):
+            return _Batch() if key == 0 else base.dims[key]
+        if isinstance(base, _Rnn):
+            return self._rnn_item(base, key)
+        if base is None:
+            return None
+        raise rules.Unmappable(f"indexes a tensor ([{_key_text(key)}])")
+
+    def _rnn_item(self, rnn: _Rnn, key: Any) -> _Rnn:
+        lstm = type(rnn.module).__name__ == "LSTM"
+        if rnn.part == "all" and key in (0, 1):
+            return rnn.at("seq" if key == 0 else "hidden")
+        if rnn.part == "hidden" and lstm and key in (0, 1):
+            return rnn.at("h" if key == 0 else "c")
+        if (rnn.part == "hidden" and not lstm or rnn.part == "h") and isinstance(key, int):
+            return rnn.at("h_index", key % (rnn.module.num_layers * (2 if rnn.module.bidirectional else 1)))
+        if rnn.part == "seq" and isinstance(key, tuple) and len(key) in (2, 3) and key[1] == -1 \
+                and all(k == slice(None) for k in key[:1] + key[2:]):
+            return rnn.at("last_step")
+        raise rules.Unmappable(f"reads part [{_key_text(key)}] of {rnn.qual}'s {rnn.part} output")
+
+    def _cat(self, n, a: dict) -> Any:
+        items = [self.values.get(t) if _is_node(t) else t for t in a["tensors"]]
+        if len(items) == 2 and all(isinstance(i, _Rnn) and i.part == "h_index" for i in items) \
+                and items[0].call is items[1].call and items[0].module.bidirectional:
+            last = items[0].module.num_layers * 2
+            if [i.index for i in items] == [last - 2, last - 1] and a["dim"] in (1, -1):
+                return self._materialize(items[0], False)
+        if a["dim"] % (len(self._dims(a["tensors"][0])) or 1) == 0:
+            raise rules.Unmappable("concatenates along the batch dimension (dim 0)")
+        if len(items) == 1:
+            return self._ref(a["tensors"][0])
+        return self._add(n.name, "Concat", {"num_inputs": len(items), "dim": a["dim"]},
+                         [self._ref(t) for t in a["tensors"]])
+
+    def _reshape(self, n) -> Any:
+        source = n.args[0]
+        sizes = list(n.args[1:]) if n.op == "call_method" else list(n.args[1:2])
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = list(sizes[0])
+        in_dims, out_dims = self._dims(source), self._dims(n)
+        first = self.values.get(sizes[0]) if sizes and _is_node(sizes[0]) else sizes[0] if sizes else None
+        if not (isinstance(first, _Batch) or first == -1) or out_dims[0] != in_dims[0]:
+            raise rules.Unmappable(f"reshapes across the batch dimension (to {_dims_text(out_dims)})")
+        if out_dims == in_dims:
+            return self._ref(source)
+        if len(out_dims) == 2:
+            return self._add(n.name, "Flatten", {}, [self._ref(source)])
+        return self._add(n.name, "Reshape", {"shape": list(out_dims[1:])}, [self._ref(source)])
+
+    def _reduce(self, n, kind: str) -> Any:
+        a = rules.bind(rules.SIG_REDUCE, n.args, n.kwargs)
+        rank = len(self._dims(a["input"]))
+        dims = a["dim"] if isinstance(a["dim"], (list, tuple)) else [a["dim"]]
+        if a["dim"] is None or sorted(d % rank for d in dims) != list(range(2, rank)) or a.get("dtype") is not None:
+            raise rules.Unmappable("reduces dims other than all the spatial ones")
+        if a["keepdim"]:
+            if rank != 4:
+                raise rules.Unmappable("keepdim=True on a tensor that is not (N, C, H, W)")
+            return self._add(n.name, f"Adaptive{kind}Pool2d", {"output_size": 1}, [self._ref(a["input"])])
+        return self._add(n.name, f"Global{kind}Pool", {}, [self._ref(a["input"])])
+
+    def _outputs(self, n) -> None:
+        flat = _flatten(n.args[0])
+        for i, v in enumerate(flat):
+            nid = "output" if len(flat) == 1 else f"output_{i + 1}"
+            try:
+                self._add(nid, "Output", {}, [self._tensor(v, "a non-tensor value")])
+            except rules.Unmappable as exc:
+                self.result.skipped.append(Skipped(nid, f"return value {i + 1}", str(exc)))
+        return None
+
+    # ------------------------------------------------------------ helpers
+    def _dims(self, fx_node) -> tuple:
+        meta = getattr(fx_node, "meta", {}).get("tensor_meta")
+        if meta is None or not hasattr(meta, "shape"):
+            raise rules.Unmappable("works on a value whose shape is unknown")
+        return tuple(meta.shape)
+
+    def _tensor(self, arg: Any, what: str) -> Any:
+        if not _is_node(arg):
+            raise rules.Unmappable(f"combines a tensor with {what} ({arg!r})")
+        return self._ref(arg)
+
+    def _ref(self, arg: Any) -> tuple[str, int] | None:
+        """The (node, port) a tensor argument comes from; None if it was not imported."""
+        value = self.values.get(arg) if _is_node(arg) else arg
+        if value is None or isinstance(value, tuple):
+            return value
+        if isinstance(value, _Rnn):
+            return self._rnn_ref(value)
+        raise rules.Unmappable(f"uses {type(value).__name__.strip('_').lower()} {value!r} as a layer input")
+
+    def _rnn_ref(self, rnn: _Rnn) -> tuple[str, int]:
+        last = rnn.module.num_layers * (2 if rnn.module.bidirectional else 1) - 1
+        if rnn.part == "seq":
+            return self._materialize(rnn, True)
+        if rnn.part in ("h_index", "last_step") and not rnn.module.bidirectional \
+                and (rnn.part == "last_step" or rnn.index == last):
+            return self._materialize(rnn, False)
+        raise rules.Unmappable(
+            f"uses {rnn.qual}'s {_RNN_PARTS.get(rnn.part, rnn.part)}; a NetBuilder {type(rnn.module).__name__} node "
+            "gives every step's output or the last layer's final hidden state (both directions concatenated)")
+
+    def _materialize(self, rnn: _Rnn, sequences: bool) -> tuple[str, int]:
+        done = self.materialized.get(rnn.call)
+        if done is not None:
+            if done[0] != sequences:
+                raise rules.Unmappable(f"{rnn.qual} is used both as a sequence and as a final state; a NetBuilder "
+                                       "recurrent node gives one of them")
+            return done[1]
+        mode, params = rules.recurrent_params(rnn.module, sequences)
+        ref = self._add(rnn.call.name, mode, params, [rnn.input])
+        self.result.sources[ref[0]] = rnn.qual
+        self.materialized[rnn.call] = (sequences, ref)
+        return ref
+
+    def _add(self, base: str, type_name: str, params: dict, inputs: list) -> tuple[str, int]:
+        nid = base if base not in self.graph.nodes else self.graph.new_id(base)
+        try:
+            self.graph.add_node(type_name, params, id=nid)
+            for port, ref in enumerate(inputs):
+                if ref is not None:
+                    self.graph.add_edge(ref[0], nid, ref[1], port)
+        except GraphError as exc:
+            if nid in self.graph.nodes:
+                self.graph.remove_node(nid)
+            raise rules.Unmappable(f"as {type_name}: {exc}") from None
+        return (nid, 0)
+
+    # -------------------------------------------------------------- checks
+    def _check(self, verify: bool) -> None:
+        from netbuilder.core.summary import count_params
+
+        report = check(self.graph)
+        self.result.original_params = sum(p.numel() for p in self.module.parameters())
+        self.result.imported_params = count_params(self.graph, report)
+        for node, message in report.errors:
+            self.result.notes.append(f"shape check: {node or 'graph'}: {message}")
+        self._compare_layers(report)
+        self._unused()
+        if self.result.original_params != self.result.imported_params:
+            self.result.notes.append(f"the imported graph has {self.result.imported_params:,} parameters, the "
+                                     f"original {self.result.original_params:,}")
+        if verify and self.result.complete and report.ok:
+            self._verify(report)
+
+    def _compare_layers(self, report) -> None:
+        """Rebuild each module from its node and compare reprs: every constructor argument must agree."""
+        from netbuilder.core.compile import build_module
+
+        seen: dict[str, str] = {}
+        for nid, qual in self.result.sources.items():
+            if qual in seen and any(True for _ in self.module.get_submodule(qual).parameters()):
+                self.result.notes.append(f"{qual} is called more than once (shared weights); nodes {seen[qual]} "
+                                         f"and {nid} each have their own copy")
+            seen.setdefault(qual, nid)
+            if report.nodes[nid].status != OK:
+                continue
+            original = self.module.get_submodule(qual)
+            built = build_module(self.graph, report, nid)
+            if type(built).__name__ == "Recurrent" and not rules.is_own_module(original):
+                built = built.rnn
+            if _norm_repr(built) != _norm_repr(original):
+                self.result.notes.append(f"{nid}: imported as {_one_line(built)}, the original is "
+                                         f"{_one_line(original)}")
+
+    def _unused(self) -> None:
+        """Submodules with weights that forward never calls (so they are not in the graph)."""
+        called = {n.target for n in self.gm.graph.nodes if n.op == "call_module"}
+        reported: list[str] = []
+        for qual, sub in self.module.named_modules():
+            related = [c for c in called if qual == c or c.startswith(qual + ".") or qual.startswith(c + ".")]
+            if not qual or related or any(qual.startswith(r + ".") for r in reported):
+                continue
+            count = sum(p.numel() for p in sub.parameters())
+            if count:
+                reported.append(qual)
+                self.result.notes.append(f"self.{qual} ({type(sub).__name__}, {count:,} parameters) is never "
+                                         "called by forward, so it is not in the graph")
+
+    def _verify(self, report) -> None:
+        import torch
+
+        from netbuilder.core.compile import compile_graph
+
+        compiled = compile_graph(self.graph, report=report).eval()
+        try:
+            transfer_weights(self.module, compiled, self.result)
+        except ValueError as exc:
+            self.result.notes.append(f"outputs not compared: {exc}")
+            return
+        inputs = [_example(s, d, batch=EXAMPLE_BATCH + 1) for s, d in zip(self.shapes, self.dtypes)]
+        expected = _flatten(self.module(*inputs))
+        got = _flatten(compiled(*inputs))
+        if len(expected) != len(got) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(expected, got)):
+            self.result.notes.append("the imported graph's outputs differ in number or shape from the original's")
+            return
+        diff = max((float((a.double() - b.double()).abs().max()) for a, b in zip(expected, got) if a.numel()),
+                   default=0.0)
+        self.result.max_abs_diff = diff
+        if not diff <= TOLERANCE:
+            self.result.notes.append(f"with the original's weights the outputs differ by up to {diff:.3g}")
+
+
+_RNN_PARTS = {"all": "(output, hidden) tuple", "hidden": "hidden state tuple", "c": "cell state c_n",
+              "h": "h_n for every layer", "h_index": "hidden state of one layer/direction",
+              "last_step": "last step of a bidirectional output"}
+
+
+def transfer_weights(original: "torch.nn.Module", compiled: "torch.nn.Module", result: ImportResult) -> int:
+    """Copy the original's parameters and buffers into the compiled graph,
+    node by node, in order; returns how many tensors were copied."""
+    import torch
+
+    from netbuilder.core.compile import module_name
+
+    attrs = getattr(compiled, "meta", {}).get("netbuilder_modules", {})
+    copied = 0
+    with torch.no_grad():
+        for nid, qual in result.sources.items():
+            src = list(original.get_submodule(qual).state_dict().values())
+            dst_module = getattr(compiled, attrs.get(nid, module_name(nid)), None)
+            if dst_module is None:
+                continue
+            dst = list(dst_module.state_dict().values())
+            if len(src) != len(dst) or any(a.shape != b.shape for a, b in zip(src, dst)):
+                raise ValueError(f"the weights of {qual} do not fit node {nid}")
+            for a, b in zip(src, dst):
+                b.copy_(a)
+            copied += len(src)
+    return copied
+
+
+# --------------------------------------------------------------- utilities
+def _example(shape: Sequence[int | None], dtype: str, batch: int = EXAMPLE_BATCH) -> "torch.Tensor":
+    import torch
+
+    from netbuilder.core.codegen import UNKNOWN_SIZE
+
+    size = (batch, *(UNKNOWN_SIZE if s is None else s for s in shape))
+    if dtype == "int64":
+        return torch.zeros(size, dtype=torch.long)
+    return torch.randn(size, generator=torch.Generator().manual_seed(0))
+
+
+def _layout(graph: Graph) -> None:
+    """Columns by topological generation (left → right), rows centred."""
+    import networkx as nx
+
+    dag = nx.DiGraph()
+    dag.add_nodes_from(graph.nodes)
+    dag.add_edges_from((e.src, e.dst) for e in graph.edges)
+    order = {nid: i for i, nid in enumerate(graph.nodes)}
+    for col, generation in enumerate(nx.topological_generations(dag)):
+        members = sorted(generation, key=order.__getitem__)
+        for row, nid in enumerate(members):
+            graph.move_node(nid, (col * DX, (row - (len(members) - 1) / 2) * DY))
+
+
+def _one_line(module: Any) -> str:
+    return " ".join(repr(module).split())
+
+
+def _flatten(value: Any) -> list:
+    if isinstance(value, (tuple, list)):
+        return [x for v in value for x in _flatten(v)]
+    return [value]
+
+
+def _is_node(value: Any) -> bool:
+    import torch.fx as fx
+
+    return isinstance(value, fx.Node)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _getitem() -> Any:
+    import operator
+
+    return operator.getitem
+
+
+def _key_text(key: Any) -> str:
+    def one(k: Any) -> str:
+        if isinstance(k, slice):
+            return ":".join("" if v is None else str(v) for v in (k.start, k.stop)) + (f":{k.step}" if k.step else "")
+        return repr(k)
+    return ", ".join(one(k) for k in key) if isinstance(key, tuple) else one(key)
+
+
+def _dims_text(dims: Sequence) -> str:
+    return "×".join(str(d) for d in dims)
+
+
+def _describe(n, gm) -> str:
+    """How a traced operation reads in the source code."""
+    if n.op == "call_module":
+        return f"self.{n.target} (nn.{type(gm.get_submodule(n.target)).__name__})"
+    if n.op == "call_method":
+        return f"tensor.{n.target}(...)"
+    if n.op == "get_attr":
+        return f"self.{n.target}"
+    if n.op == "call_function":
+        target = n.target
+        module = getattr(target, "__module__", None) or ""
+        name = getattr(target, "__name__", repr(target))
+        module = {"_operator": "operator", "torch._C._nn": "torch.nn.functional",
+                  "torch._C._VariableFunctions": "torch"}.get(module, module)
+        return f"{module + '.' if module else ''}{name}(...)"
+    return n.op

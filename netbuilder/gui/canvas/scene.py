@@ -1,0 +1,239 @@
+"""The canvas scene: renders the Graph and forwards gestures to the Editor.
+
+The scene listens to Graph events (node_added, edge_removed, reset...) and to
+each new ShapeReport; it never changes the model itself. Gestures that edit
+(finish a drag, connect two ports) go to the Editor, which pushes undo
+commands; the resulting Graph events update the items.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+
+from netbuilder.core.graph import Edge, Graph, GraphEvent
+from netbuilder.core.shapes import OK, ShapeReport, format_shape
+from netbuilder.gui.canvas.edge_item import DraftEdge, EdgeItem
+from netbuilder.gui.canvas.node_item import NodeItem
+from netbuilder.gui.canvas.port_item import PortItem
+from netbuilder.gui.editor import Editor
+from netbuilder.gui.live import LiveShapes
+
+WORLD = 1_000_000.0  # the scene is effectively unbounded; the view pans freely
+SNAP_RADIUS = 16.0  # how close a release must be to a port to connect
+
+
+class GraphScene(QGraphicsScene):
+    nodes_rebuilt = Signal()  # after a reset (new file): the view refits
+
+    def __init__(self, graph: Graph, editor: Editor, live: LiveShapes) -> None:
+        super().__init__()
+        self.graph, self.editor, self.live = graph, editor, live
+        self.snap = False
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[Edge, EdgeItem] = {}
+        self._applied: dict[str, object] = {}  # node id -> the NodeShapes last shown
+        self._dirty: set[str] = set()  # nodes whose ports/params changed since the last report
+        self._drag_port: PortItem | None = None
+        self._draft: DraftEdge | None = None
+        self._target: PortItem | None = None
+        self.setSceneRect(QRectF(-WORLD, -WORLD, 2 * WORLD, 2 * WORLD))
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self._unsubscribe = graph.subscribe(self._on_graph_event)
+        live.checked.connect(self.apply_report)
+        editor.nodes_created.connect(self.select_nodes)
+        self.rebuild()
+
+    # ------------------------------------------------------------ model → items
+    def rebuild(self) -> None:
+        self.clearSelection()
+        for item in list(self.edge_items.values()):
+            self.removeItem(item)
+        for item in list(self.node_items.values()):
+            self.removeItem(item)
+        self.node_items.clear()
+        self.edge_items.clear()
+        self._applied.clear()
+        for node in self.graph:
+            self._add_node_item(node.id)
+        for edge in self.graph.edges:
+            self._add_edge_item(edge)
+        self._dirty = set(self.node_items)
+        self.apply_report(self.live.report)
+        self.nodes_rebuilt.emit()
+
+    def _add_node_item(self, node_id: str) -> None:
+        item = NodeItem(self.graph.nodes[node_id])
+        self.node_items[node_id] = item
+        self.addItem(item)
+
+    def _add_edge_item(self, edge: Edge) -> None:
+        src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
+        if src is None or dst is None:
+            return
+        item = EdgeItem(edge, src, dst)
+        self.edge_items[edge] = item
+        self.addItem(item)
+
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        kind, nid = event.kind, event.node_id
+        if kind == "node_added":
+            self._add_node_item(nid)
+            self._dirty.add(nid)
+        elif kind == "node_removed":
+            item = self.node_items.pop(nid, None)
+            if item is not None:
+                self.removeItem(item)
+            self._applied.pop(nid, None)
+            self._dirty.discard(nid)
+        elif kind == "edge_added":
+            self._add_edge_item(event.edge)
+            self._dirty.update((event.edge.src, event.edge.dst))
+        elif kind == "edge_removed":
+            item = self.edge_items.pop(event.edge, None)
+            if item is not None:
+                item.detach()
+                self.removeItem(item)
+            self._dirty.update(n for n in (event.edge.src, event.edge.dst) if n in self.node_items)
+        elif kind == "params_changed":
+            item = self.node_items.get(nid)
+            if item is not None:
+                item.refresh(self.graph.nodes[nid])
+                for edge in item.edges:
+                    edge.update_geometry()
+                self._dirty.add(nid)
+        elif kind == "node_moved":
+            item = self.node_items.get(nid)
+            pos = QPointF(*self.graph.nodes[nid].pos)
+            if item is not None and item.pos() != pos:
+                item.setPos(pos)
+        elif kind == "reset":
+            self.rebuild()
+
+    def apply_report(self, report: ShapeReport) -> None:
+        """Show the shape check on the nodes and edges it changed."""
+        changed = set(self._dirty)
+        for nid, info in report.nodes.items():
+            if self._applied.get(nid) is not info:
+                changed.add(nid)
+        self._dirty.clear()
+        for nid in changed:
+            item = self.node_items.get(nid)
+            if item is None or nid not in report.nodes:
+                continue
+            info = report.nodes[nid]
+            ins = {e.dst_port for e in self.graph.in_edges(nid)}
+            outs = {e.src_port for e in self.graph.out_edges(nid)}
+            item.set_shapes(info, ins, outs)
+            self._applied[nid] = info
+            for edge_item in item.edges:
+                if edge_item.src is item:
+                    self._label_edge(edge_item, report)
+
+    def _label_edge(self, item: EdgeItem, report: ShapeReport) -> None:
+        e = item.edge
+        info = report.nodes.get(e.src)
+        ok = info is not None and info.status == OK and e.src_port < len(info.outputs)
+        item.set_label(format_shape(info.outputs[e.src_port]) if ok else "", problem=not ok)
+
+    def refresh_theme(self) -> None:
+        for item in self.items():
+            item.update()
+
+    # ------------------------------------------------------------- selection
+    def selected_node_ids(self) -> list[str]:
+        chosen = {i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)}
+        return [nid for nid in self.graph.nodes if nid in chosen]
+
+    def selected_edges(self) -> list[Edge]:
+        return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        self.clearSelection()
+        for nid in node_ids:
+            item = self.node_items.get(nid)
+            if item is not None:
+                item.setSelected(True)
+
+    def edge_at(self, pos: QPointF) -> EdgeItem | None:
+        for item in self.items(QRectF(pos.x() - 6, pos.y() - 6, 12, 12)):
+            if isinstance(item, EdgeItem):
+                return item
+        return None
+
+    def port_at(self, pos: QPointF, radius: float = SNAP_RADIUS) -> PortItem | None:
+        best, best_d = None, radius * radius
+        for item in self.items(QRectF(pos.x() - radius, pos.y() - radius, 2 * radius, 2 * radius)):
+            if isinstance(item, PortItem):
+                d = item.scenePos() - pos
+                dist = d.x() ** 2 + d.y() ** 2
+                if dist <= best_d:
+                    best, best_d = item, dist
+        return best
+
+    # ------------------------------------------------------------ connecting
+    def begin_connection(self, port: PortItem) -> None:
+        self._drag_port = port
+        self._draft = DraftEdge()
+        self.addItem(self._draft)
+        self._draft.set_ends(port.scenePos(), port.scenePos(), port.is_output)
+
+    def drag_connection(self, pos: QPointF) -> None:
+        if self._drag_port is None or self._draft is None:
+            return
+        target = self._compatible(self.port_at(pos))
+        if target is not self._target:
+            if self._target is not None:
+                self._target.set_highlight(False)
+            self._target = target
+            if target is not None:
+                target.set_highlight(True)
+        end = target.scenePos() if target is not None else pos
+        self._draft.set_ends(self._drag_port.scenePos(), end, self._drag_port.is_output)
+
+    def end_connection(self, pos: QPointF) -> None:
+        start, self._drag_port = self._drag_port, None
+        if self._draft is not None:
+            self.removeItem(self._draft)
+            self._draft = None
+        if self._target is not None:
+            self._target.set_highlight(False)
+            self._target = None
+        if start is None:
+            return
+        end = self._compatible(self.port_at(pos), start)
+        if end is None:
+            other = self.port_at(pos)
+            if other is not None and other is not start:
+                side = "an input to an output" if other.is_output == start.is_output else "two different layers"
+                self.editor.message.emit(f"Cannot connect: connect {side}.")
+            return
+        src, dst = (start, end) if start.is_output else (end, start)
+        self.editor.connect(src.node_id, src.index, dst.node_id, dst.index)
+
+    def _compatible(self, port: PortItem | None, start: PortItem | None = None) -> PortItem | None:
+        start = start or self._drag_port
+        if port is None or start is None or port is start:
+            return None
+        if port.is_output == start.is_output or port.node_id == start.node_id:
+            return None
+        return port
+
+    # ------------------------------------------------------------------ moves
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        super().mouseReleaseEvent(event)
+        self.commit_moves()
+
+    def commit_moves(self) -> None:
+        """Turn where the user dragged nodes into one undoable move."""
+        moves = {}
+        for nid, item in self.node_items.items():
+            node = self.graph.nodes.get(nid)
+            new = (item.pos().x(), item.pos().y())
+            if node is not None and item.isSelected() and new != node.pos:
+                moves[nid] = (node.pos, new)
+        if moves:
+            self.editor.move_nodes(moves)
+
+    def close(self) -> None:
+        self._unsubscribe()

@@ -1,0 +1,252 @@
+"""The canvas view: zoom to the cursor, pan, rubber band, drops, Tab.
+
+Wheel zooms around the cursor; the middle button, or Space with the left
+button, pans; dragging on empty canvas selects with a rubber band. Layers
+dropped from the palette land where they are dropped — onto an edge, they are
+inserted into it. Tab opens the quick-add box at the cursor.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView
+
+from netbuilder.gui import theme
+from netbuilder.gui.canvas.edge_item import EdgeItem
+from netbuilder.gui.canvas.scene import GraphScene
+from netbuilder.gui.canvas.style import GRID, NODE_H, NODE_W, font
+
+LAYER_MIME = "application/x-netbuilder-layer"
+MIN_ZOOM, MAX_ZOOM = 0.04, 3.0
+READABLE_ZOOM = 0.5  # below this, node text is simplified (see node_item LOD)
+
+
+class GraphView(QGraphicsView):
+    quick_add_requested = Signal(QPoint, QPointF)  # global position, scene position
+    zoom_changed = Signal(float)
+
+    def __init__(self, scene: GraphScene) -> None:
+        super().__init__(scene)
+        self.graph_scene = scene
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self._pan_from: QPoint | None = None
+        self._space = False
+        self._drop_edge: EdgeItem | None = None
+        scene.nodes_rebuilt.connect(self.fit_to_view)
+
+    # ------------------------------------------------------------------ zoom
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float) -> None:
+        """Zoom to `factor` (1 = 100 %) around the transformation anchor."""
+        scale = min(MAX_ZOOM, max(MIN_ZOOM, factor)) / self.zoom()
+        self.scale(scale, scale)
+        self.zoom_changed.emit(self.zoom())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.set_zoom(self.zoom() * math.pow(1.18, steps))  # AnchorUnderMouse keeps the cursor's point
+        event.accept()
+
+    def zoom_in(self) -> None:
+        self._zoom_centre(1.25)
+
+    def zoom_out(self) -> None:
+        self._zoom_centre(0.8)
+
+    def _zoom_centre(self, factor: float) -> None:
+        anchor = self.transformationAnchor()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.set_zoom(self.zoom() * factor)
+        self.setTransformationAnchor(anchor)
+
+    def fit_to_view(self, rect: QRectF | None = None) -> None:
+        """Show the whole network (or `rect`), never larger than 1:1."""
+        if rect is None:
+            items = list(self.graph_scene.node_items.values())
+            if not items:
+                self.resetTransform()
+                self.centerOn(0, 0)
+                return
+            rect = items[0].sceneBoundingRect()
+            for item in items[1:]:
+                rect = rect.united(item.sceneBoundingRect())
+        rect = rect.adjusted(-30, -30, 30, 30)
+        view = self.viewport().rect()
+        factor = min(view.width() / max(rect.width(), 1), view.height() / max(rect.height(), 1))
+        self.resetTransform()
+        self.set_zoom(min(1.0, factor))
+        self.centerOn(rect.center())
+
+    def center_on_node(self, node_id: str) -> None:
+        item = self.graph_scene.node_items.get(node_id)
+        if item is not None:
+            if self.zoom() < READABLE_ZOOM:
+                self.resetTransform()
+                self.set_zoom(0.8)
+            self.centerOn(item.sceneBoundingRect().center())
+
+    # ------------------------------------------------------------------- pan
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pan = event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and self._space)
+        if pan:
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            now = event.position().toPoint()
+            delta = now - self._pan_from
+            self._pan_from = now
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    # ------------------------------------------------------------------- keys
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.setDragMode(QGraphicsView.DragMode.NoDrag)
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        if event.key() == Qt.Key.Key_Tab and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.request_quick_add()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self.viewport().unsetCursor()
+            return
+        super().keyReleaseEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - keep Tab for quick-add
+        return False
+
+    def request_quick_add(self) -> None:
+        local = self.viewport().mapFromGlobal(self.cursor().pos())
+        if not self.viewport().rect().contains(local):
+            local = self.viewport().rect().center()
+        self.quick_add_requested.emit(self.viewport().mapToGlobal(local), self.mapToScene(local))
+
+    def cursor_scene_pos(self) -> QPointF:
+        local = self.viewport().mapFromGlobal(self.cursor().pos())
+        if not self.viewport().rect().contains(local):
+            local = self.viewport().rect().center()
+        return self.mapToScene(local)
+
+    # ------------------------------------------------------------ drag & drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasFormat(LAYER_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        if not event.mimeData().hasFormat(LAYER_MIME):
+            event.ignore()
+            return
+        edge = self.graph_scene.edge_at(self.mapToScene(event.position().toPoint()))
+        self._set_drop_edge(edge)
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self._set_drop_edge(None)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        if not event.mimeData().hasFormat(LAYER_MIME):
+            event.ignore()
+            return
+        type_name = bytes(event.mimeData().data(LAYER_MIME).data()).decode("utf-8")
+        pos = self.mapToScene(event.position().toPoint())
+        edge = self.graph_scene.edge_at(pos)
+        self._set_drop_edge(None)
+        top_left = (pos.x() - NODE_W / 2, pos.y() - NODE_H / 2)
+        editor = self.graph_scene.editor
+        if edge is not None:
+            editor.insert_on_edge(type_name, edge.edge, top_left)
+        else:
+            editor.add_node(type_name, top_left)
+        event.acceptProposedAction()
+        self.setFocus()
+
+    def _set_drop_edge(self, edge: EdgeItem | None) -> None:
+        if self._drop_edge is not None and self._drop_edge is not edge and self._drop_edge.scene() is not None:
+            self._drop_edge.set_drop_target(False)
+        self._drop_edge = edge
+        if edge is not None:
+            edge.set_drop_target(True)
+
+    # --------------------------------------------------------------- drawing
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        t = theme.current()
+        painter.fillRect(rect, t.color("background"))
+        zoom = self.zoom()
+        for step, colour in ((GRID, "grid_minor"), (GRID * 5, "grid_major")):
+            if step * zoom < 7:  # too dense to be useful (and slow): skip
+                continue
+            painter.setPen(QPen(t.color(colour), 0))
+            left = math.floor(rect.left() / step) * step
+            top = math.floor(rect.top() / step) * step
+            lines = []
+            x = left
+            while x < rect.right():
+                lines.append(QLineF(x, rect.top(), x, rect.bottom()))
+                x += step
+            y = top
+            while y < rect.bottom():
+                lines.append(QLineF(rect.left(), y, rect.right(), y))
+                y += step
+            painter.drawLines(lines)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if self.graph_scene.node_items:
+            return
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(theme.current().color("hint"))
+        painter.setFont(font(13))
+        painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter,
+                         "Drag layers here from the palette, or press Tab to add one.\n"
+                         "Start with an Input, end with an Output.")
+        painter.restore()
+
+    def refresh_theme(self) -> None:
+        self.resetCachedContent()
+        self.viewport().update()

@@ -1,0 +1,164 @@
+"""QUndoCommands: every edit of the Graph goes through one of these.
+
+Each command calls one Graph method in `redo` and its inverse in `undo`; the
+Graph then tells the canvas, inspector and docks what changed. Compound edits
+(delete a selection, paste, insert a layer into an edge, auto-layout) are a
+parent `MacroCommand` with child commands, as in orange-canvas-core, so the
+undo history shows one step per user gesture.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from netbuilder.core.graph import Edge, Graph
+
+Pos = tuple[float, float]
+_SET_PARAMS_ID = 0x6E62  # "nb": consecutive edits of one field merge into one step
+
+
+class MacroCommand(QUndoCommand):
+    """A parent for child commands: redo runs them in order, undo in reverse."""
+
+    def __init__(self, text: str, parent: QUndoCommand | None = None) -> None:
+        super().__init__(text, parent)
+
+
+class AddNodeCommand(QUndoCommand):
+    def __init__(self, graph: Graph, type_name: str, params: dict[str, Any] | None, pos: Pos,
+                 node_id: str | None = None, parent: QUndoCommand | None = None) -> None:
+        self.graph, self.type_name = graph, type_name
+        self.params = copy.deepcopy(params or {})
+        self.pos = (float(pos[0]), float(pos[1]))
+        self.node_id = node_id or graph.new_id(type_name)
+        super().__init__(f"Add {type_name} '{self.node_id}'", parent)
+
+    def redo(self) -> None:
+        self.graph.add_node(self.type_name, copy.deepcopy(self.params), self.pos, id=self.node_id)
+
+    def undo(self) -> None:
+        self.graph.remove_node(self.node_id)
+
+
+class RemoveNodeCommand(QUndoCommand):
+    """Removes one node. Its edges should be removed by sibling commands first;
+    any left are restored on undo all the same."""
+
+    def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand | None = None) -> None:
+        self.graph, self.node_id = graph, node_id
+        self.node: Any = None
+        self.edges: list[Edge] = []
+        super().__init__(f"Remove '{node_id}'", parent)
+
+    def redo(self) -> None:
+        self.node, self.edges = self.graph.remove_node(self.node_id)
+
+    def undo(self) -> None:
+        n = self.node
+        self.graph.add_node(n.type, copy.deepcopy(n.params), n.pos, id=n.id)
+        for e in self.edges:
+            self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
+
+
+class AddEdgeCommand(QUndoCommand):
+    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None) -> None:
+        self.graph, self.edge = graph, edge
+        super().__init__(f"Connect {edge.src} → {edge.dst}", parent)
+
+    def redo(self) -> None:
+        e = self.edge
+        self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
+
+    def undo(self) -> None:
+        self.graph.remove_edge(self.edge)
+
+
+class RemoveEdgeCommand(QUndoCommand):
+    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None) -> None:
+        self.graph, self.edge = graph, edge
+        super().__init__(f"Disconnect {edge.src} → {edge.dst}", parent)
+
+    def redo(self) -> None:
+        self.graph.remove_edge(self.edge)
+
+    def undo(self) -> None:
+        e = self.edge
+        self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
+
+
+class MoveNodesCommand(QUndoCommand):
+    """Moves several nodes at once (one drag of a selection = one step)."""
+
+    def __init__(self, graph: Graph, moves: dict[str, tuple[Pos, Pos]], text: str = "",
+                 parent: QUndoCommand | None = None) -> None:
+        self.graph, self.moves = graph, dict(moves)
+        names = ", ".join(list(self.moves)[:3]) + ("…" if len(self.moves) > 3 else "")
+        super().__init__(text or f"Move {names}", parent)
+
+    def redo(self) -> None:
+        for node_id, (_, new) in self.moves.items():
+            self.graph.move_node(node_id, new)
+
+    def undo(self) -> None:
+        for node_id, (old, _) in self.moves.items():
+            self.graph.move_node(node_id, old)
+
+
+class SetParamsCommand(QUndoCommand):
+    """Changes some params of one node. Consecutive edits of the same fields of
+    the same node merge, so typing 1-2-8 in a spin box is one undo step."""
+
+    def __init__(self, graph: Graph, node_id: str, changes: dict[str, Any],
+                 parent: QUndoCommand | None = None) -> None:
+        self.graph, self.node_id = graph, node_id
+        node = graph.nodes[node_id]
+        self.new = copy.deepcopy(changes)
+        self.old = {k: copy.deepcopy(node.params.get(k)) for k in changes}
+        self.dropped: list[Edge] = []  # edges to ports that vanish (e.g. Concat num_inputs 3 → 2)
+        super().__init__(f"Set {', '.join(changes)} of '{node_id}'", parent)
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return _SET_PARAMS_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if (not isinstance(other, SetParamsCommand) or other.graph is not self.graph
+                or other.node_id != self.node_id or set(other.new) != set(self.new) or other.dropped):
+            return False
+        self.new = copy.deepcopy(other.new)
+        if self.new == self.old and not self.dropped:
+            self.setObsolete(True)  # edited back to where it started: no step at all
+        return True
+
+    def redo(self) -> None:
+        before = set(self.graph.in_edges(self.node_id)) | set(self.graph.out_edges(self.node_id))
+        self.graph.set_params(self.node_id, copy.deepcopy(self.new))
+        after = set(self.graph.in_edges(self.node_id)) | set(self.graph.out_edges(self.node_id))
+        self.dropped = [e for e in self.graph_order(before - after)]
+
+    def undo(self) -> None:
+        self.graph.set_params(self.node_id, copy.deepcopy(self.old))
+        for e in self.dropped:
+            self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
+
+    @staticmethod
+    def graph_order(edges: set[Edge]) -> list[Edge]:
+        return sorted(edges, key=lambda e: (e.dst, e.dst_port, e.src, e.src_port))
+
+
+class SetMetaCommand(QUndoCommand):
+    """Renames the network or edits its description."""
+
+    def __init__(self, graph: Graph, parent: QUndoCommand | None = None, **meta: Any) -> None:
+        self.graph = graph
+        self.new = copy.deepcopy(meta)
+        self.old = {k: copy.deepcopy(getattr(graph, k)) for k in meta}
+        super().__init__(f"Change {', '.join(meta)}", parent)
+
+    def redo(self) -> None:
+        self.graph.set_meta(**copy.deepcopy(self.new))
+
+    def undo(self) -> None:
+        self.graph.set_meta(**copy.deepcopy(self.old))

@@ -1,0 +1,159 @@
+"""The editing verbs of the canvas, each turned into one undo command.
+
+Canvas items, the palette, the inspector and the menus call these; they check
+the edit first (so a refused edit never reaches the undo stack), push a
+command, and report refusals through `message` for the status bar.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from netbuilder.core.graph import Edge, Graph, GraphError
+from netbuilder.core.params import ParamError
+from netbuilder.core.spec import get_spec
+from netbuilder.gui import clipboard
+from netbuilder.gui.commands import (
+    AddEdgeCommand, AddNodeCommand, MacroCommand, MoveNodesCommand, RemoveEdgeCommand, RemoveNodeCommand,
+    SetParamsCommand,
+)
+
+Pos = tuple[float, float]
+
+
+class Editor(QObject):
+    message = Signal(str)  # a refusal or notice for the status bar
+    nodes_created = Signal(list)  # ids of nodes a gesture just made (the canvas selects them)
+
+    def __init__(self, graph: Graph, undo_stack: QUndoStack, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.graph, self.undo_stack = graph, undo_stack
+
+    def _refuse(self, text: str) -> None:
+        self.message.emit(text)
+
+    # ------------------------------------------------------------------ nodes
+    def add_node(self, type_name: str, pos: Pos, params: dict[str, Any] | None = None,
+                 after: str | None = None) -> str | None:
+        """Add a layer at `pos`; with `after`, also connect that node's first
+        output to the new layer's first input (quick-add on a selection)."""
+        try:
+            spec = get_spec(type_name)
+            spec.validate_params(params or {})
+        except (KeyError, ParamError) as exc:
+            self._refuse(str(exc).strip("'\""))
+            return None
+        macro = MacroCommand(f"Add {type_name}")
+        add = AddNodeCommand(self.graph, type_name, params, pos, parent=macro)
+        if after is not None and after in self.graph.nodes:
+            src = self.graph.nodes[after]
+            if src.output_ports() and spec.input_ports(spec.defaults()):
+                port = self._free_output(after)
+                AddEdgeCommand(self.graph, Edge(after, add.node_id, port, 0), parent=macro)
+                macro.setText(f"Add {type_name} after '{after}'")
+        self.undo_stack.push(macro)
+        self.nodes_created.emit([add.node_id])
+        return add.node_id
+
+    def _free_output(self, node_id: str) -> int:
+        used = {e.src_port for e in self.graph.out_edges(node_id)}
+        n = len(self.graph.nodes[node_id].output_ports())
+        return next((p for p in range(n) if p not in used), 0)
+
+    def delete(self, node_ids: Iterable[str] = (), edges: Iterable[Edge] = ()) -> None:
+        """Remove nodes (with their edges) and edges as one undo step."""
+        node_ids = [n for n in dict.fromkeys(node_ids) if n in self.graph.nodes]
+        doomed: list[Edge] = [e for e in edges if e in self.graph.edges]
+        for nid in node_ids:
+            doomed += self.graph.in_edges(nid) + self.graph.out_edges(nid)
+        doomed = list(dict.fromkeys(doomed))
+        if not node_ids and not doomed:
+            return
+        what = (f"{len(node_ids)} layer{'s' * (len(node_ids) != 1)}" if node_ids
+                else f"{len(doomed)} connection{'s' * (len(doomed) != 1)}")
+        macro = MacroCommand(f"Delete {what}")
+        for e in doomed:
+            RemoveEdgeCommand(self.graph, e, parent=macro)
+        for nid in node_ids:
+            RemoveNodeCommand(self.graph, nid, parent=macro)
+        self.undo_stack.push(macro)
+
+    def move_nodes(self, moves: dict[str, tuple[Pos, Pos]], text: str = "") -> None:
+        moves = {k: v for k, v in moves.items() if k in self.graph.nodes and v[0] != v[1]}
+        if moves:
+            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text))
+
+    def place_nodes(self, positions: dict[str, Pos], text: str) -> None:
+        """Move nodes to new positions as one step (auto-layout)."""
+        self.move_nodes({nid: (self.graph.nodes[nid].pos, tuple(pos)) for nid, pos in positions.items()
+                         if nid in self.graph.nodes}, text)
+
+    def set_params(self, node_id: str, changes: dict[str, Any]) -> str:
+        """Apply a param edit; returns "" or the reason it was refused."""
+        node = self.graph.nodes.get(node_id)
+        if node is None:
+            return f"no node {node_id!r}"
+        try:
+            checked = node.spec.validate_params({**node.params, **changes})
+        except ParamError as exc:
+            return str(exc)
+        changes = {k: checked[k] for k in changes}
+        if all(node.params.get(k) == v for k, v in changes.items()):
+            return ""
+        self.undo_stack.push(SetParamsCommand(self.graph, node_id, changes))
+        return ""
+
+    # ------------------------------------------------------------------ edges
+    def connect(self, src: str, src_port: int, dst: str, dst_port: int) -> bool:
+        edge = Edge(src, dst, src_port, dst_port)
+        try:
+            self.graph.validate_edge(edge)
+        except GraphError as exc:
+            self._refuse(f"Cannot connect: {exc}")
+            return False
+        self.undo_stack.push(AddEdgeCommand(self.graph, edge))
+        return True
+
+    def insert_on_edge(self, type_name: str, edge: Edge, pos: Pos) -> str | None:
+        """Drop a layer onto an edge: src → new → dst, one undo step."""
+        spec = get_spec(type_name)
+        defaults = spec.defaults()
+        if not spec.input_ports(defaults) or not spec.output_ports(defaults):
+            return self.add_node(type_name, pos)
+        if edge not in self.graph.edges:
+            return self.add_node(type_name, pos)
+        macro = MacroCommand(f"Insert {type_name} into {edge.src} → {edge.dst}")
+        RemoveEdgeCommand(self.graph, edge, parent=macro)
+        add = AddNodeCommand(self.graph, type_name, None, pos, parent=macro)
+        AddEdgeCommand(self.graph, Edge(edge.src, add.node_id, edge.src_port, 0), parent=macro)
+        AddEdgeCommand(self.graph, Edge(add.node_id, edge.dst, 0, edge.dst_port), parent=macro)
+        self.undo_stack.push(macro)
+        self.nodes_created.emit([add.node_id])
+        return add.node_id
+
+    # -------------------------------------------------------------- clipboard
+    def copy(self, node_ids: Iterable[str]) -> dict[str, Any] | None:
+        ids = [n for n in node_ids if n in self.graph.nodes]
+        return clipboard.fragment(self.graph, ids) if ids else None
+
+    def paste(self, fragment: dict[str, Any], offset: Pos = (40.0, 40.0), at: Pos | None = None) -> list[str]:
+        """Add a copied fragment with fresh ids and its inner edges, one step."""
+        try:
+            nodes, edges = clipboard.instantiate(self.graph, fragment, offset, at)
+        except (GraphError, ParamError, KeyError, ValueError, TypeError) as exc:
+            self._refuse(f"Cannot paste: {exc}")
+            return []
+        if not nodes:
+            return []
+        macro = MacroCommand(f"Paste {len(nodes)} layer{'s' * (len(nodes) != 1)}")
+        for n in nodes:
+            AddNodeCommand(self.graph, n["type"], n["params"], n["pos"], n["id"], parent=macro)
+        for e in edges:
+            AddEdgeCommand(self.graph, e, parent=macro)
+        self.undo_stack.push(macro)
+        ids = [n["id"] for n in nodes]
+        self.nodes_created.emit(ids)
+        return ids

@@ -1,0 +1,219 @@
+"""The inspector: a form generated from the selected layer's Params.
+
+Edits apply live through the Editor (one undoable command, merged while the
+same field is edited) and the shape check runs at once. It also shows the
+layer's help, its input and output shapes, parameter count, MACs and the
+shapes of its weights. With nothing selected it shows the network itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
+)
+
+from netbuilder.core.graph import Graph, GraphEvent
+from netbuilder.core.shapes import ERROR, OK, WAITING, ShapeReport, format_shape
+from netbuilder.gui.commands import SetMetaCommand
+from netbuilder.gui.editor import Editor
+from netbuilder.gui.live import LiveShapes
+from netbuilder.gui.node_facts import node_facts
+from netbuilder.gui.param_editors import ParamEditor, make_editor
+
+
+def _label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+class Inspector(QScrollArea):
+    def __init__(self, graph: Graph, editor: Editor, live: LiveShapes, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graph, self.editor, self.live = graph, editor, live
+        self.node_id: str | None = None
+        self.editors: dict[str, ParamEditor] = {}
+        self.field_errors: dict[str, QLabel] = {}
+        self._shown_info: Any = None
+        self.network_status: QLabel | None = None
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(290)
+        self._unsubscribe = graph.subscribe(self._on_graph_event)
+        live.checked.connect(self._on_report)
+        self.show_node(None)
+
+    # ------------------------------------------------------------ building
+    def _new_page(self) -> QVBoxLayout:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(8)
+        self.setWidget(page)
+        return layout
+
+    def show_selection(self, node_ids: list[str]) -> None:
+        if len(node_ids) == 1:
+            self.show_node(node_ids[0])
+        elif node_ids:
+            self.node_id = None
+            self.network_status = None
+            layout = self._new_page()
+            layout.addWidget(_label(f"{len(node_ids)} layers selected", "InspectorTitle"))
+            layout.addWidget(_label("Select a single layer to edit its parameters. Ctrl+C copies the "
+                                    "selection with the connections between its layers.", "Muted"))
+            layout.addStretch(1)
+
+    def show_node(self, node_id: str | None) -> None:
+        self.editors.clear()
+        self.field_errors.clear()
+        self._shown_info = None
+        self.network_status: QLabel | None = None
+        node = self.graph.nodes.get(node_id) if node_id else None
+        self.node_id = node.id if node else None
+        layout = self._new_page()
+        if node is None:
+            self._network_page(layout)
+            return
+        spec = node.spec
+        layout.addWidget(_label(node.id, "InspectorTitle"))
+        layout.addWidget(_label(f"{spec.type}  ·  {spec.category}", "InspectorType"))
+        layout.addWidget(_label(spec.help, "InspectorHelp"))
+        self.status = _label("", "InspectorError")
+        layout.addWidget(self.status)
+        if spec.params:
+            box = QGroupBox("Parameters")
+            form = QFormLayout(box)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            for p in spec.params:
+                ed = make_editor(p)
+                ed.set_value(node.params.get(p.name))
+                ed.edited.connect(lambda value, name=p.name: self._apply(name, value))
+                name_label = QLabel(p.name)
+                name_label.setToolTip(p.help)
+                form.addRow(name_label, ed)
+                err = _label("", "StatusError")
+                err.hide()
+                form.addRow("", err)
+                self.editors[p.name], self.field_errors[p.name] = ed, err
+            layout.addWidget(box)
+        self.facts_box = QGroupBox("Shapes and size")
+        self.facts = QFormLayout(self.facts_box)
+        self.facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.facts_box)
+        layout.addStretch(1)
+        self._refresh_facts(self.live.report)
+
+    def _network_page(self, layout: QVBoxLayout) -> None:
+        layout.addWidget(_label("Network", "InspectorTitle"))
+        layout.addWidget(_label("Select a layer to edit it. Drag layers in from the palette; drag from an "
+                                "output port (right) to an input port (left) to connect.", "Muted"))
+        form = QFormLayout()
+        self.name_edit = QLineEdit(self.graph.name)
+        self.name_edit.editingFinished.connect(self._apply_name)
+        self.desc_edit = QPlainTextEdit(self.graph.description)
+        self.desc_edit.setFixedHeight(90)
+        self.desc_edit.focusOutEvent = self._desc_focus_out  # type: ignore[method-assign]
+        form.addRow("Name", self.name_edit)
+        form.addRow("Description", self.desc_edit)
+        layout.addLayout(form)
+        self.network_status = _label("")
+        layout.addWidget(self.network_status)
+        self._update_network_status(self.live.report)
+        layout.addStretch(1)
+
+    def _update_network_status(self, report: ShapeReport) -> None:
+        n_err = len(report.errors)
+        text = (f"{len(self.graph)} layers, {len(self.graph.edges)} connections — "
+                + ("all shapes check out." if report.ok else f"{n_err} problem{'s' * (n_err != 1)}."))
+        self.network_status.setText(text)
+        self.network_status.setObjectName("StatusOk" if report.ok else "StatusError")
+        self.network_status.setStyleSheet("")  # re-polish for the new object name
+
+    def _apply_name(self) -> None:
+        name = self.name_edit.text().strip()
+        if name and name != self.graph.name:
+            self.editor.undo_stack.push(SetMetaCommand(self.graph, name=name))
+
+    def _desc_focus_out(self, event: Any) -> None:
+        QPlainTextEdit.focusOutEvent(self.desc_edit, event)
+        text = self.desc_edit.toPlainText()
+        if text != self.graph.description:
+            self.editor.undo_stack.push(SetMetaCommand(self.graph, description=text))
+
+    # ------------------------------------------------------------- editing
+    def _apply(self, name: str, value: Any) -> None:
+        if self.node_id is None:
+            return
+        problem = self.editor.set_params(self.node_id, {name: value})
+        err = self.field_errors.get(name)
+        if err is not None:
+            err.setText(problem)
+            err.setVisible(bool(problem))
+        if problem:
+            self.editor.message.emit(f"{self.node_id}: {problem}")
+
+    # ------------------------------------------------------- model changes
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        if event.kind == "reset":
+            self.show_node(None)
+        elif event.node_id is not None and event.node_id == self.node_id:
+            if event.kind == "node_removed":
+                self.show_node(None)
+            elif event.kind == "params_changed":
+                node = self.graph.nodes[self.node_id]
+                for name, ed in self.editors.items():
+                    if ed.value() != node.params.get(name):
+                        ed.set_value(node.params.get(name))
+        elif event.kind == "meta_changed" and self.network_status is not None:
+            if self.name_edit.text() != self.graph.name:
+                self.name_edit.setText(self.graph.name)
+            if self.desc_edit.toPlainText() != self.graph.description:
+                self.desc_edit.setPlainText(self.graph.description)
+
+    def _on_report(self, report: ShapeReport) -> None:
+        if self.node_id is not None:
+            self._refresh_facts(report)
+        elif self.network_status is not None:
+            self._update_network_status(report)
+
+    def _refresh_facts(self, report: ShapeReport) -> None:
+        info = report.nodes.get(self.node_id) if self.node_id else None
+        if info is None or info is self._shown_info:
+            return
+        self._shown_info = info
+        if info.status == ERROR:
+            self.status.setText(f"<b>Shape error.</b> {info.message}")
+            self.status.show()
+        elif info.status == WAITING:
+            self.status.setText("Waiting for input: connect this layer, or fix the layer before it.")
+            self.status.show()
+        else:
+            self.status.hide()
+        while self.facts.rowCount():
+            self.facts.removeRow(0)
+        ins = [format_shape(s) if s is not None else "not connected" for s in info.inputs]
+        outs = [format_shape(s) for s in info.outputs] if info.status == OK else ["—"]
+        node = self.graph.nodes[self.node_id]
+        in_names, out_names = node.input_ports(), node.output_ports()
+        for names, shapes, word in ((in_names, ins, "Input"), (out_names, outs, "Output")):
+            if not names:
+                continue
+            for i, shape in enumerate(shapes):
+                label = f"{word} '{names[i]}'" if len(names) > 1 and i < len(names) else word
+                value = _label(shape)
+                value.setObjectName("Muted" if shape in ("—", "not connected") else "")
+                self.facts.addRow(label, value)
+        for label, value in node_facts(self.graph, report, self.node_id):
+            self.facts.addRow(label, _label(value))
+
+    def close(self) -> bool:
+        self._unsubscribe()
+        return super().close()

@@ -1,0 +1,60 @@
+"""Live shape checking: re-run `shapes.check` after edits, tell listeners.
+
+Edits arrive as Graph events; a paste of fifty layers is fifty events, so the
+check is coalesced into one run on the next turn of the event loop. The cache
+dict makes each run cost only what the edit reaches. `report` is always
+current: reading it runs a pending check first.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from netbuilder.core.graph import Graph, GraphEvent
+from netbuilder.core.shapes import ShapeReport, check
+
+_SHAPE_EVENTS = frozenset({"node_added", "node_removed", "edge_added", "edge_removed", "params_changed", "reset"})
+
+
+class LiveShapes(QObject):
+    checked = Signal(object)  # the new ShapeReport
+
+    def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.graph = graph
+        self._cache: dict = {}
+        self._report: ShapeReport = check(graph, cache=self._cache)
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.flush)
+        self._unsubscribe = graph.subscribe(self._on_graph_event)
+
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        if event.kind in _SHAPE_EVENTS:
+            if event.kind == "reset":
+                self._cache.clear()  # another network: nothing to reuse
+            self._pending = True
+            self._timer.start()
+
+    @property
+    def report(self) -> ShapeReport:
+        if self._pending:
+            self.flush()
+        return self._report
+
+    def flush(self) -> None:
+        """Run a pending check now and announce it."""
+        self._timer.stop()
+        if not self._pending:
+            return
+        self._pending = False
+        if len(self._cache) > 20000:  # per-shape entries only grow; start afresh now and then
+            self._cache.clear()
+        self._report = check(self.graph, cache=self._cache)
+        self.checked.emit(self._report)
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self._timer.stop()

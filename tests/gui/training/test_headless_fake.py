@@ -1,0 +1,38 @@
+"""`--train --screenshot` wiring, with the scripted runner."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+
+from conftest import lenet_digits
+
+from netbuilder.core.graph import Graph
+from netbuilder.gui.training.headless import headless_overrides, train_and_screenshot
+
+
+def test_overrides_fall_back_to_a_dataset_that_fits_the_input():
+    g = Graph()
+    g.add_node("Input", {"shape": [64]})
+    assert headless_overrides(g, Namespace(dataset=None, epochs=None)) == {"dataset": "digits"}
+    g.set_meta(training={"dataset": "iris"})
+    assert headless_overrides(g, Namespace(dataset=None, epochs=3)) == {"epochs": 3}
+    assert headless_overrides(g, Namespace(dataset="wine", epochs=None)) == {"dataset": "wine"}
+
+
+def test_train_and_screenshot_waits_for_the_end_and_saves(qtbot, host, fake_runs, tmp_path):
+    window = host(lenet_digits(epochs=2))
+    window.training_dock.run_factory = lambda g, s: fake_runs(g, s, steps=3)
+    out = tmp_path / "shot.png"
+    code = train_and_screenshot(window, Namespace(dataset=None, epochs=3, screenshot=str(out)))
+    assert code == 0 and out.stat().st_size > 0
+    assert fake_runs.instances[-1].settings["epochs"] == 3
+    assert window.graph.training["epochs"] == 2  # command-line choices do not edit the file
+    assert window.training_dock.curves.curves.current.points("val") == 3
+
+
+def test_failed_run_exits_non_zero(qtbot, host, fake_runs, tmp_path):
+    window = host(lenet_digits(epochs=2))
+    window.training_dock.run_factory = lambda g, s: fake_runs(g, s, steps=3, nan_at=2)
+    out = tmp_path / "shot.png"
+    assert train_and_screenshot(window, Namespace(dataset=None, epochs=None, screenshot=str(out))) == 1
+    assert out.exists()
