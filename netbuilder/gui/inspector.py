@@ -135,7 +135,8 @@ class Inspector(QScrollArea):
                 + ("all shapes check out." if report.ok else f"{n_err} problem{'s' * (n_err != 1)}."))
         self.network_status.setText(text)
         self.network_status.setObjectName("StatusOk" if report.ok else "StatusError")
-        self.network_status.setStyleSheet("")  # re-polish for the new object name
+        self.network_status.style().unpolish(self.network_status)  # apply the new object name's style
+        self.network_status.style().polish(self.network_status)
 
     def _apply_name(self) -> None:
         name = self.name_edit.text().strip()

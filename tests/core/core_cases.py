@@ -149,7 +149,8 @@ VARIED: list[Case] = [
     # -- normalization
     C("BatchNorm1d", (4, 6), eps=1e-3, momentum=0.5), C("BatchNorm1d", (5,), affine=False),
     C("BatchNorm1d", (4, None), track_running_stats=False),
-    C("BatchNorm2d", (3, 4, 4), affine=False, momentum=0.0, track_running_stats=False), C("BatchNorm2d", (3, None, 5), eps=0.1),
+    C("BatchNorm2d", (3, 4, 4), affine=False, momentum=0.0, track_running_stats=False),
+    C("BatchNorm2d", (3, None, 5), eps=0.1),
     C("LayerNorm", (3, 4, 5), normalized_dims=2), C("LayerNorm", (None, 5), elementwise_affine=False, eps=1e-3),
     C("LayerNorm", (3, 4), normalized_dims=2),
     # -- regularization
@@ -160,8 +161,8 @@ VARIED: list[Case] = [
     C("Flatten", (None, 4)), C("Flatten", (5,)), C("Flatten", (2, 3, 4, 5), start_dim=2, end_dim=-2),
     C("Unflatten", (3, 12), dim=2, unflattened_size=[3, 4]), C("Unflatten", (12, 3), dim=-2, unflattened_size=[2, 6]),
     C("Unflatten", (None, 12), dim=2, unflattened_size=[4, 3]),
-    C("Reshape", (3, 4), shape=[4, 3]), C("Reshape", (3, 4, 2), shape=[2, -1, 3]), C("Reshape", (None, 4), shape=[-1, 2]),
-    C("Reshape", (12,), shape=[1, 1, 12]),
+    C("Reshape", (3, 4), shape=[4, 3]), C("Reshape", (3, 4, 2), shape=[2, -1, 3]),
+    C("Reshape", (None, 4), shape=[-1, 2]), C("Reshape", (12,), shape=[1, 1, 12]),
     C("Upsample", (3, 5, 7), scale_factor=1.5, mode="bilinear"), C("Upsample", (3, 10, 7), scale_factor=0.3),
     C("Upsample", (3, 4, 5), size=[6, 8]), C("Upsample", (3, 5), scale_factor=2.5, mode="linear"),
     C("Upsample", (2, 5), scale_factor=3.0), C("Upsample", (2, 5), size=9, mode="linear"),

@@ -1,0 +1,97 @@
+"""End to end: the dock drives the real child-process runner on tiny runs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import autoencoder_digits, lenet_digits
+
+pytestmark = pytest.mark.slow
+
+START_S = 120_000  # ms: the child imports torch, which is slow on a busy 2-core machine
+
+
+def _record(dock) -> list[dict]:
+    """Keep a copy of every event the dock handles."""
+    seen: list[dict] = []
+    handle = dock._handle
+
+    def spy(event: dict) -> None:
+        seen.append(event)
+        handle(event)
+
+    dock._handle = spy
+    return seen
+
+
+def test_digits_run_draws_exactly_the_emitted_points(qtbot, host):
+    window = host(lenet_digits(epochs=2))
+    dock = window.training_dock
+    seen = _record(dock)
+    assert dock.start()
+    qtbot.waitUntil(lambda: dock.outcome != "", timeout=START_S)
+    assert dock.outcome == "finished", dock.run_panel.banner.text()
+    run = dock.curves.curves.current
+    epochs = [e for e in seen if e["event"] == "epoch"]
+    steps = [e for e in seen if e["event"] == "step"]
+    assert len(epochs) == 2 and steps
+    assert list(run.series["val"].view()[1]) == pytest.approx([e["val_loss"] for e in epochs])
+    assert list(run.series["train_step"].view()[1]) == pytest.approx([e["train_loss"] for e in steps])
+    val_item = next(c.item for c in run.curves if c.label and c.label.endswith(" val"))
+    assert list(val_item.yData) == pytest.approx([e["val_loss"] for e in epochs])
+    acc = run.series["val_accuracy"].view()[1]
+    assert list(acc) == pytest.approx([100 * e["val_accuracy"] for e in epochs])
+    assert dock.run_panel.banner_kind == "ok"
+    assert "Confusion" in dock.samples.views  # a classifier shows its confusion matrix
+
+
+def test_pause_resume_and_stop_the_child(qtbot, host):
+    window = host(lenet_digits(epochs=500))
+    dock = window.training_dock
+    panel = dock.run_panel
+    seen = _record(dock)
+    assert dock.start()
+    run = dock.run
+    qtbot.waitUntil(lambda: any(e["event"] == "step" for e in seen), timeout=START_S)
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: panel.state == "paused", timeout=20_000)
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: panel.state == "running", timeout=20_000)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: dock.outcome == "stopped", timeout=20_000)
+    assert not run.running
+    assert panel.start_button.isEnabled()
+
+
+def test_huge_learning_rate_shows_the_nan_error(qtbot, host):
+    window = host(lenet_digits(epochs=5, lr=1e12, optimizer="sgd"))
+    dock = window.training_dock
+    assert dock.start()
+    qtbot.waitUntil(lambda: dock.outcome != "", timeout=START_S)
+    assert dock.outcome == "failed"
+    assert dock.run_panel.banner_kind == "error"
+    assert "NaN" in dock.run_panel.banner.text()
+    assert "conv1" in window.graph.nodes  # the editor keeps everything
+
+
+def test_autoencoder_reconstructions_update_each_epoch(qtbot, host):
+    window = host(autoencoder_digits(epochs=2))
+    dock = window.training_dock
+    assert dock.start()
+    qtbot.waitUntil(lambda: "Reconstruction" in dock.samples.views, timeout=START_S)
+    first = dock.samples.updates
+    grid = dock.samples.views["Reconstruction"]
+    assert grid.row_titles[:2] == ["input", "output"] and grid.tiles
+    qtbot.waitUntil(lambda: dock.outcome != "", timeout=START_S)
+    assert dock.outcome == "finished", dock.run_panel.banner.text()
+    assert dock.samples.updates > first
+
+
+def test_closing_the_window_stops_the_child(qtbot, host):
+    window = host(lenet_digits(epochs=500))
+    dock = window.training_dock
+    assert dock.start()
+    run = dock.run
+    qtbot.waitUntil(lambda: dock.run_panel.state == "running", timeout=START_S)
+    window.close()
+    qtbot.waitUntil(lambda: dock.run is None, timeout=20_000)
+    assert not run.running
