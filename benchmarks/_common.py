@@ -22,14 +22,18 @@ if str(ROOT) not in sys.path:  # run as `python benchmarks/x.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
 
-def interleaved(fns: dict[str, Callable[[], Any]], reps: int, inner: int = 1, warmup: int = 1) -> dict[str, list[float]]:
+def interleaved(fns: dict[str, Callable[[], Any]], reps: int, inner: int = 1, warmup: int = 1,
+                sync: Callable[[], Any] | None = None) -> dict[str, list[float]]:
     """Time each callable `inner` times per repetition, in an order that
     changes every repetition: all rotations of the list, each also reversed.
     Over each 2·n repetitions every callable runs exactly twice in every
     position — position matters (the first runs right after a collection;
     a later one reuses the memory the one before it just freed), so an
     unbalanced order shows differences of a few percent that are not there.
-    `reps` is rounded up to a whole number of such cycles."""
+    `reps` is rounded up to a whole number of such cycles. `sync` (e.g.
+    torch.cuda.synchronize) runs before each clock read, so queued GPU work
+    is counted where it was queued."""
+    sync = sync or (lambda: None)
     names = list(fns)
     orders = []
     for k in range(len(names)):
@@ -45,9 +49,11 @@ def interleaved(fns: dict[str, Callable[[], Any]], reps: int, inner: int = 1, wa
         gc.collect()
         for name in orders[rep % len(orders)]:
             fn = fns[name]
+            sync()
             t0 = time.perf_counter()
             for _ in range(inner):
                 fn()
+            sync()
             times[name].append((time.perf_counter() - t0) / inner)
     return times
 
@@ -78,10 +84,18 @@ def setup_torch(threads: int) -> None:
     torch.manual_seed(0)
 
 
+def device_sync(device: str) -> Callable[[], Any] | None:
+    """What waits for queued work on `device` (None on the CPU)."""
+    import torch
+
+    return torch.cuda.synchronize if device.startswith("cuda") else None
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--quick", action="store_true", help="fewer repetitions and cases (CI smoke run)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--device", default="cpu", help="torch device for the model benchmarks (cpu, cuda)")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1: the shared 2-core machines give steadier ratios)")
     return p

@@ -1,7 +1,7 @@
 """Measurement 4 (core): shape check of 1000-node graphs, full and after one edit.
 
 Two graphs: a long chain (Input → 998 × Linear/ReLU → Output) and a wide
-branched one (Input → 62 parallel branches of 16 layers → Concat → Output).
+branched one (Input → 50 parallel branches of 20 layers → Concat → Output).
 Figures are milliseconds (median of repetitions), targets from issue 9:
 a full check < 10 ms; a re-check after one parameter edit with a cache
 (`check(graph, cache=...)`, as the editor does on every edit) should be
@@ -30,8 +30,8 @@ def chain_graph(n: int = 1000):
     return g
 
 
-def wide_graph(branches: int = 62, depth: int = 16):
-    """Input fans out to `branches` chains joined by one Concat (≈1000 nodes)."""
+def wide_graph(branches: int = 50, depth: int = 20):
+    """Input fans out to `branches` chains joined by one Concat (1003 nodes)."""
     from netbuilder.core.graph import Graph
 
     g = Graph(name="wide")

@@ -237,14 +237,15 @@ class Case:
     loss: Callable[..., torch.Tensor] = ce_loss
     outputs: tuple[str, ...] | None = None  # compile_graph(outputs=...) to match the hand-written return
 
-    def build(self) -> tuple[nn.Module, nn.Module, torch.Tensor, torch.Tensor]:
+    def build(self, device: str = "cpu") -> tuple[nn.Module, nn.Module, torch.Tensor, torch.Tensor]:
         """(compiled graph, hand-written module, x, y) with identical weights."""
         torch.manual_seed(0)
         hand = self.hand()
         gm = compile_graph(self.graph(), outputs=list(self.outputs) if self.outputs else None)
         copy_by_order(hand, gm)
-        x = torch.rand(self.batch, *self.input_shape)
-        y = torch.randint(0, 10, (self.batch,))
+        hand, gm = hand.to(device), gm.to(device)
+        x = torch.rand(self.batch, *self.input_shape, device=device)
+        y = torch.randint(0, 10, (self.batch,), device=device)
         assert_same_output(gm, hand, x, self.name)
         return gm, hand, x, y
 

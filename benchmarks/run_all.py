@@ -36,11 +36,12 @@ SCRIPTS = [
 ]
 
 
-def _run(script: str, extra: list[str], quick: bool, threads: int) -> dict:
+def _run(script: str, extra: list[str], quick: bool, threads: int, device: str) -> dict:
     path = HERE / script
     if not path.exists():
         return {f"{path.stem}": {"note": "script not present yet"}}
-    cmd = [sys.executable, str(path), "--json", "--threads", str(threads)] + (["--quick"] if quick else extra)
+    cmd = [sys.executable, str(path), "--json", "--threads", str(threads), "--device", device] \
+        + (["--quick"] if quick else extra)
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE.parent)
     if proc.returncode != 0:
@@ -77,12 +78,12 @@ def main() -> None:
     t0 = time.perf_counter()
     results: dict = {}
     for script, extra in SCRIPTS:
-        results.update(_run(script, extra, args.quick, args.threads))
+        results.update(_run(script, extra, args.quick, args.threads, args.device))
     import torch
 
     meta = {"quick": args.quick, "threads": args.threads, "torch": torch.__version__,
             "python": platform.python_version(), "cpu_count": os.cpu_count(), "machine": platform.machine(),
-            "device": "cpu", "wall_s": round(time.perf_counter() - t0, 1)}
+            "device": args.device, "wall_s": round(time.perf_counter() - t0, 1)}
     ratios = {k: headline(v) for k, v in results.items()}
     missed = sorted(k for k, v in results.items() if isinstance(v, dict) and v.get("target") is not None
                     and headline(v) is not None and headline(v) > v["target"])

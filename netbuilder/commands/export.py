@@ -30,8 +30,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how TorchScript captures the model (default: trace)")
 
 
+def read_weights(path: str) -> tuple[dict, list[str]]:
+    """The model weights of a NetBuilder checkpoint or of a plain state_dict
+    file, plus notes for the user (e.g. the inputs were standardized).
+    Raises ExportError with a clear message."""
+    from netbuilder.core.export import load_state_dict_file
+    from netbuilder.train.checkpoint import CheckpointError, load_checkpoint
+
+    weights = load_state_dict_file(path)  # weights_only; says clearly when the file is no such thing
+    try:
+        checkpoint = load_checkpoint(path)
+    except CheckpointError:
+        return weights, []  # a bare state_dict, or another tool's checkpoint
+    notes = []
+    if checkpoint.get("standardize"):
+        notes.append("the network was trained on standardized inputs: give it (x - mean) / std, with the mean "
+                     "and std stored in the checkpoint's 'standardize' entry")
+    return weights, notes
+
+
+def check_not_overwriting(out: Path, fmt: str, checkpoint: str | None) -> None:
+    """A py export writes OUT.pt beside OUT: refuse when that is the checkpoint itself."""
+    from netbuilder.core.export import ExportError
+
+    if checkpoint and fmt == "py" and out.with_suffix(".pt").resolve() == Path(checkpoint).resolve():
+        raise ExportError(f"the weights would be written to {out.with_suffix('.pt')}, which is the checkpoint "
+                          "being read; choose another name for the .py file")
+    if checkpoint and out.resolve() == Path(checkpoint).resolve():
+        raise ExportError(f"{out} is the checkpoint being read; choose another output file")
+
+
 def run(args: argparse.Namespace) -> int:
-    from netbuilder.core.export import ExportError, default_suffix, export_graph, load_state_dict_file
+    from netbuilder.core.export import ExportError, default_suffix, export_graph
 
     graph = load_or_report(args.file)
     if graph is None:
@@ -41,11 +71,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {out}: a Python export must end in .py", file=sys.stderr)
         return 2
     try:
-        state = load_state_dict_file(args.checkpoint) if args.checkpoint else None
+        check_not_overwriting(out, args.format, args.checkpoint)
+        state, notes = read_weights(args.checkpoint) if args.checkpoint else (None, [])
         result = export_graph(graph, out, args.format, state_dict=state, opset=args.opset,
                               torchscript_mode=args.torchscript_mode)
     except ExportError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 1
     print(result.message())
+    for note in notes:
+        print(f"note: {note}")
     return 0

@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
         print("  ".join(cells))
         if args.long and i > 0:
             print(textwrap.indent(textwrap.fill(presets[i - 1].description, 96), "    "))
-    print(f"\n{len(presets)} presets in {PRESETS_DIR}; open one with: netbuilder {PRESETS_DIR.name}/NAME.json")
+    print(f"\n{len(presets)} presets in {PRESETS_DIR}; open one with: netbuilder {PRESETS_DIR / 'NAME.json'}")
     return 0

@@ -18,6 +18,8 @@ from netbuilder.core.spec import ShapeError
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
+    from netbuilder.core.budget import Budget
+
 
 class CompileError(ValueError):
     """The graph cannot be compiled; the message lists every reason."""
@@ -91,6 +93,7 @@ def compile_graph(
     outputs: Sequence[str] | None = None,
     report: ShapeReport | None = None,
     device: "str | torch.device | None" = None,
+    budget: "Budget | None" = None,
 ) -> "torch.fx.GraphModule":
     """Compile `graph`. One positional input per Input node (file order).
 
@@ -98,6 +101,9 @@ def compile_graph(
     `outputs` (refs "node" or "node:port"), it returns exactly those, as a
     tuple — the trainer uses this to read hidden nodes for loss terms.
     `device="meta"` builds without allocating weights (for counting).
+    Any other device first checks the size `budget` (default
+    Budget.from_env()) and raises BudgetError, naming the node, before
+    anything is allocated.
     """
     import torch
     import torch.fx as fx
@@ -106,6 +112,10 @@ def compile_graph(
     if not report.ok:
         lines = "; ".join(f"{n or 'graph'}: {m}" for n, m in report.errors)
         raise CompileError(f"the graph has shape errors — {lines}")
+    if str(device) != "meta":
+        from netbuilder.core.budget import check_budget
+
+        check_budget(graph, report, budget)
     g = fx.Graph()
     root = torch.nn.Module()
     values: dict[tuple[str, int], fx.Node] = {}
@@ -167,7 +177,8 @@ def _resolve(graph: Graph, values: dict, incoming: dict, ref: str):
 
 
 def _class_name(name: str) -> str:
-    parts = "".join(c if c.isalnum() else " " for c in name).split()
+    # ASCII only: TorchScript cannot save a class named e.g. "...Ρ005" (from "ρ = 0.05")
+    parts = "".join(c if c.isascii() and c.isalnum() else " " for c in name).split()
     cls = "".join(p[:1].upper() + p[1:] for p in parts) or "Network"
     return cls if cls[0].isalpha() else f"Net{cls}"
 

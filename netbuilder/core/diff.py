@@ -50,6 +50,12 @@ class GraphDiff:
     edges_removed: list[tuple[str, str]]  # ids in a
     totals: dict[str, tuple[int, int]]
     types: dict[str, str] = field(default_factory=dict)  # "a:id" / "b:id" -> type, for messages
+    inputs: dict[str, list[str]] = field(default_factory=dict)  # "a:id" / "b:id" -> ids feeding it
+
+    def after(self, side: str, nid: str) -> str:
+        """' after x, y': the nodes feeding `nid` in graph `side` ("a" or "b"), or ''."""
+        feeding = self.inputs.get(f"{side}:{nid}")
+        return f" after {', '.join(feeding)}" if feeding else ""
 
     @property
     def renamed(self) -> list[tuple[str, str]]:
@@ -63,8 +69,10 @@ class GraphDiff:
     def to_json(self) -> dict[str, Any]:
         return {
             "a": self.a_name, "b": self.b_name, "same_architecture": self.same_architecture,
-            "added": [{"id": n, "type": self.types[f"b:{n}"]} for n in self.added],
-            "removed": [{"id": n, "type": self.types[f"a:{n}"]} for n in self.removed],
+            "added": [{"id": n, "type": self.types[f"b:{n}"], "after": self.inputs.get(f"b:{n}", [])}
+                      for n in self.added],
+            "removed": [{"id": n, "type": self.types[f"a:{n}"], "after": self.inputs.get(f"a:{n}", [])}
+                        for n in self.removed],
             "changed": [{**asdict(c), "params": {k: list(v) for k, v in c.params.items()},
                          "shape": list(c.shape) if c.shape else None,
                          "param_count": list(c.param_count) if c.param_count else None} for c in self.changed],
@@ -81,9 +89,11 @@ class GraphDiff:
         if self.changed:
             lines += [f"Changed ({len(self.changed)}):", *(f"  {c.text()}" for c in self.changed)]
         if self.added:
-            lines += [f"Added ({len(self.added)}):", *(f"  + {n} ({self.types['b:' + n]})" for n in self.added)]
+            lines += [f"Added ({len(self.added)}):",
+                      *(f"  + {n} ({self.types['b:' + n]}){self.after('b', n)}" for n in self.added)]
         if self.removed:
-            lines += [f"Removed ({len(self.removed)}):", *(f"  - {n} ({self.types['a:' + n]})" for n in self.removed)]
+            lines += [f"Removed ({len(self.removed)}):",
+                      *(f"  - {n} ({self.types['a:' + n]}){self.after('a', n)}" for n in self.removed)]
         if self.renamed:
             lines.append("Renamed: " + ", ".join(f"{a} → {b}" for a, b in self.renamed))
         if self.edges_added or self.edges_removed:
@@ -146,9 +156,11 @@ def diff_graphs(a: Graph, b: Graph, a_name: str | None = None, b_name: str | Non
         "nodes": (len(a), len(b)),
     }
     types = {f"a:{n.id}": n.type for n in a} | {f"b:{n.id}": n.type for n in b}
+    inputs = ({f"a:{n}": [e.src for e in a.in_edges(n)] for n in a.nodes}
+              | {f"b:{n}": [e.src for e in b.in_edges(n)] for n in b.nodes})
     return GraphDiff(a_name or a.name, b_name or b.name, matched,
                      [n for n in sb.order if n not in back], [n for n in sa.order if n not in matched],
-                     changed, edges_added, edges_removed, totals, types)
+                     changed, edges_added, edges_removed, totals, types, inputs)
 
 
 def _match(sa: _Side, sb: _Side) -> dict[str, str]:

@@ -48,6 +48,7 @@ class ExportResult:
     tolerance: float
     extra_files: list[Path] = field(default_factory=list)
     checker: str = ""  # what ran the artifact back (e.g. "onnx.reference")
+    notes: list[str] = field(default_factory=list)  # for the user (e.g. about the checkpoint's inputs)
 
     def message(self) -> str:
         files = ", ".join(str(p) for p in [self.path, *self.extra_files])
@@ -121,7 +122,7 @@ def load_state_dict_file(path: str | os.PathLike) -> dict[str, "torch.Tensor"]:
     except FileNotFoundError:
         raise ExportError(f"checkpoint {path}: no such file") from None
     except Exception as exc:  # unpickling errors come in many types
-        raise ExportError(f"checkpoint {path}: cannot read it as PyTorch weights ({exc})") from None
+        raise ExportError(f"checkpoint {path}: cannot read it as PyTorch weights ({_load_failure(exc)})") from None
     if isinstance(data, dict):
         for key in ("state_dict", "model_state", "model"):
             if isinstance(data.get(key), dict):
@@ -130,6 +131,22 @@ def load_state_dict_file(path: str | os.PathLike) -> dict[str, "torch.Tensor"]:
     if not isinstance(data, dict) or not all(isinstance(v, torch.Tensor) for v in data.values()):
         raise ExportError(f"checkpoint {path}: found no state_dict of tensors in it")
     return dict(data)
+
+
+def _load_failure(exc: Exception) -> str:
+    """torch's weights_only refusal is a page of advice (with terminal colours) ending in
+    'load it with weights_only=False': say instead what was refused, and that it stays refused."""
+    import re
+
+    text = str(exc)
+    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    if found:
+        return (f"it contains a Python object ({found.group(1)}), not only tensors; NetBuilder loads "
+                "weights only, so a checkpoint can never run code")
+    if "Weights only load failed" in text:
+        return "not a PyTorch weights file, or a damaged one"
+    first = re.split(r"\.\s|\n", re.sub(r"\x1b\[[0-9;]*m", "", text))[0]  # its first sentence
+    return first[:300] or type(exc).__name__
 
 
 def _compiled(graph: Graph, report: ShapeReport, state_dict: Mapping | None) -> "torch.nn.Module":
@@ -151,8 +168,8 @@ def _load_into(model: "torch.nn.Module", state_dict: Mapping, what: str) -> None
     if missing or unexpected or wrong:
         parts = [f"missing {', '.join(missing[:5])}" if missing else "",
                  f"unexpected {', '.join(unexpected[:5])}" if unexpected else "",
-                 "different shapes for " + ", ".join(f"{k} ({tuple(state_dict[k].shape)} vs {tuple(own[k].shape)})"
-                                                     for k in wrong[:5]) if wrong else ""]
+                 "different shapes for " + ", ".join(f"{k} ({tuple(state_dict[k].shape)} there, {tuple(own[k].shape)} "
+                                                     "in the graph)" for k in wrong[:5]) if wrong else ""]
         raise ExportError(f"{what} does not fit this graph: " + "; ".join(p for p in parts if p))
     model.load_state_dict(state_dict)
 
@@ -240,9 +257,9 @@ def _quiet() -> Iterator[None]:
         lg.setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore", DeprecationWarning)
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", UserWarning)
+            # torch's deprecation notes, TracerWarnings and the like: the verification
+            # that follows is what tells whether the file is right
+            warnings.simplefilter("ignore")
             yield
     finally:
         for lg, level in zip(loggers, levels):
@@ -334,7 +351,12 @@ def _export_onnx(*, graph, report, gm, tmp: Path, example, inputs, opset: int, *
                               dynamic_shapes=tuple(dynamic))
     except Exception as exc:  # the exporter raises many types, all mean "cannot export"
         raise ExportError(f"ONNX cannot export this graph: {_first_line(exc)}") from None
-    got, checker = run_onnx(tmp, dict(zip(names, inputs)))
+    from netbuilder.core.onnx_check import OnnxCheckError, run_onnx
+
+    try:
+        got, checker = run_onnx(tmp, dict(zip(names, inputs)))
+    except OnnxCheckError as exc:
+        raise ExportError(str(exc)) from None
     return checker, got
 
 
@@ -350,7 +372,8 @@ def _onnx_friendly(graph: Graph, report: ShapeReport, gm: "torch.nn.Module") -> 
     gm = copy.deepcopy(gm)
     for nid in sums:
         attr = module_names(graph)[nid]
-        setattr(gm, attr, _padded_sum_pool(getattr(gm, attr), report.nodes[nid].inputs[0], report.nodes[nid].outputs[0]))
+        info = report.nodes[nid]
+        setattr(gm, attr, _padded_sum_pool(getattr(gm, attr), info.inputs[0], info.outputs[0]))
     return gm
 
 
@@ -378,34 +401,7 @@ def _padded_sum_pool(pool: Any, in_shape: tuple, out_shape: tuple) -> Any:
     return SumPool()
 
 
-def run_onnx(path: Path, feeds: Mapping[str, "torch.Tensor"]) -> tuple[list, str]:
-    """Run an ONNX file with onnxruntime when installed, else onnx's reference evaluator."""
-    import onnx
-    import torch
-
-    arrays = {k: v.numpy() for k, v in feeds.items()}
-    try:
-        model = onnx.load(str(path))
-        onnx.checker.check_model(model)
-    except Exception as exc:
-        raise ExportError(f"the written ONNX file is not valid: {_first_line(exc)}") from None
-    if importlib.util.find_spec("onnxruntime") is not None:
-        import onnxruntime
-
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        outs, checker = session.run(None, arrays), "onnxruntime"
-    else:
-        from onnx.reference import ReferenceEvaluator
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                outs, checker = ReferenceEvaluator(model).run(None, arrays), "onnx.reference"
-        except Exception as exc:
-            raise ExportError(f"the ONNX file does not run in onnx.reference: {_first_line(exc)}") from None
-    return [torch.from_numpy(o.copy()) for o in outs], checker
-
-
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
+    from netbuilder.core.onnx_check import first_line
+
+    return first_line(exc)

@@ -10,30 +10,19 @@ weights are copied into the compiled graph and both are run on a random batch.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
-import re
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from netbuilder.core import fx_rules as rules
-from netbuilder.core.diff import module_text as _norm_repr
 from netbuilder.core.graph import Graph, GraphError
-from netbuilder.core.shapes import OK, check
+from netbuilder.core.import_checks import check_import, example, flatten, transfer_weights
+from netbuilder.core.user_code import ModuleImportError, load_module_object
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 DX, DY = 220.0, 120.0  # layout grid, as the shipped presets use
 EXAMPLE_BATCH = 2
-TOLERANCE = 1e-5
-
-
-class ModuleImportError(ValueError):
-    """The module cannot be imported at all (not found, not traceable...)."""
 
 
 @dataclass
@@ -73,69 +62,6 @@ class ImportResult:
             lines.append("notes:")
             lines += [f"  - {n}" for n in self.notes]
         return "\n".join(lines)
-
-
-# ------------------------------------------------------------ loading code
-def load_module_object(spec: str, kwargs: dict[str, Any] | None = None) -> "torch.nn.Module":
-    """`package.module:Name` or `path/to/file.py:Name` → an nn.Module.
-
-    Name may be a class (built with `kwargs`), a factory function, or a module
-    instance. A file is executed to find it: callers must say so to the user.
-    """
-    import torch
-
-    where, sep, attr = spec.rpartition(":")
-    if not sep or not where or not attr:
-        raise ModuleImportError(f"{spec!r}: expected MODULE_OR_FILE:Name, e.g. mymodels.py:LeNet or pkg.nets:MLP")
-    source = _load_file(Path(where)) if where.endswith(".py") or os.sep in where or "/" in where else _import(where)
-    try:
-        obj = getattr(source, attr)
-    except AttributeError:
-        raise ModuleImportError(f"{where} has no {attr!r}") from None
-    if isinstance(obj, torch.nn.Module):
-        return obj
-    if not callable(obj):
-        raise ModuleImportError(f"{where}:{attr} is neither an nn.Module class nor a function returning one")
-    try:
-        module = obj(**(kwargs or {}))
-    except Exception as exc:  # user code may raise anything
-        raise ModuleImportError(f"building {attr}({_kwargs_text(kwargs)}) failed: {type(exc).__name__}: {exc}") from None
-    if not isinstance(module, torch.nn.Module):
-        raise ModuleImportError(f"{where}:{attr}() returned {type(module).__name__}, not an nn.Module")
-    return module
-
-
-def _kwargs_text(kwargs: dict | None) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in (kwargs or {}).items())
-
-
-def _import(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        raise ModuleImportError(f"cannot import module {name!r}: {exc}") from None
-    except Exception as exc:
-        raise ModuleImportError(f"importing {name!r} failed: {type(exc).__name__}: {exc}") from None
-
-
-def _load_file(path: Path) -> Any:
-    if not path.is_file():
-        raise ModuleImportError(f"{path}: no such file")
-    name = "_netbuilder_user_" + re.sub(r"\W", "_", path.stem)
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ModuleImportError(f"{path}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.resolve().parent))  # so the file's own sibling imports work
-    sys.modules[name] = module  # dataclasses and pickling look the module up by name
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        sys.modules.pop(name, None)
-        raise ModuleImportError(f"running {path} failed: {type(exc).__name__}: {exc}") from None
-    finally:
-        sys.path.remove(str(path.resolve().parent))
-    return module
 
 
 # ----------------------------------------------------------------- values
@@ -215,7 +141,7 @@ class _Importer:
                 self.values[n] = None
                 self.result.skipped.append(Skipped(n.name, _describe(n, gm), str(exc)))
         _layout(self.graph)
-        self._check(verify)
+        check_import(self, verify)
         return self.result
 
     def _trace(self):
@@ -232,7 +158,7 @@ class _Importer:
             graph = Tracer().trace(self.module)
         except Exception as exc:  # fx raises TraceError, TypeError, NotImplementedError...
             raise ModuleImportError(
-                f"torch.fx cannot trace {cls}.forward: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                f"torch.fx cannot trace {cls}.forward: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
                 " — fx needs a forward without Python branches or loops that depend on tensor values") from None
         gm = fx.GraphModule(self.module, graph, class_name=cls)
         placeholders = [n for n in graph.nodes if n.op == "placeholder"]
@@ -240,7 +166,7 @@ class _Importer:
             raise ModuleImportError(f"{cls}.forward takes {len(placeholders)} input(s) "
                                     f"({', '.join(p.name for p in placeholders)}) but {len(self.shapes)} input "
                                     "shape(s) were given")
-        self.examples = [_example(s, d) for s, d in zip(self.shapes, self.dtypes)]
+        self.examples = [example(s, d) for s, d in zip(self.shapes, self.dtypes)]
         try:
             ShapeProp(gm).propagate(*self.examples)
         except Exception as exc:
@@ -349,7 +275,9 @@ class _Importer:
         if rnn.part == "seq" and isinstance(key, tuple) and len(key) in (2, 3) and key[1] == -1 \
                 and all(k == slice(None) for k in key[:1] + key[2:]):
             return rnn.at("last_step")
-        raise rules.Unmappable(f"reads part [{_key_text(key)}] of {rnn.qual}'s {rnn.part} output")
+        raise rules.Unmappable(f"reads part [{_key_text(key)}] of {rnn.qual}'s {_RNN_PARTS.get(rnn.part, rnn.part)}; "
+                               f"a NetBuilder {type(rnn.module).__name__} node gives every step's output or the "
+                               "last layer's final hidden state")
 
     def _cat(self, n, a: dict) -> Any:
         items = [self.values.get(t) if _is_node(t) else t for t in a["tensors"]]
@@ -393,7 +321,7 @@ class _Importer:
         return self._add(n.name, f"Global{kind}Pool", {}, [self._ref(a["input"])])
 
     def _outputs(self, n) -> None:
-        flat = _flatten(n.args[0])
+        flat = flatten(n.args[0])
         for i, v in enumerate(flat):
             nid = "output" if len(flat) == 1 else f"output_{i + 1}"
             try:
@@ -460,122 +388,12 @@ class _Importer:
             raise rules.Unmappable(f"as {type_name}: {exc}") from None
         return (nid, 0)
 
-    # -------------------------------------------------------------- checks
-    def _check(self, verify: bool) -> None:
-        from netbuilder.core.summary import count_params
-
-        report = check(self.graph)
-        self.result.original_params = sum(p.numel() for p in self.module.parameters())
-        self.result.imported_params = count_params(self.graph, report)
-        for node, message in report.errors:
-            self.result.notes.append(f"shape check: {node or 'graph'}: {message}")
-        self._compare_layers(report)
-        self._unused()
-        if self.result.original_params != self.result.imported_params:
-            self.result.notes.append(f"the imported graph has {self.result.imported_params:,} parameters, the "
-                                     f"original {self.result.original_params:,}")
-        if verify and self.result.complete and report.ok:
-            self._verify(report)
-
-    def _compare_layers(self, report) -> None:
-        """Rebuild each module from its node and compare reprs: every constructor argument must agree."""
-        from netbuilder.core.compile import build_module
-
-        seen: dict[str, str] = {}
-        for nid, qual in self.result.sources.items():
-            if qual in seen and any(True for _ in self.module.get_submodule(qual).parameters()):
-                self.result.notes.append(f"{qual} is called more than once (shared weights); nodes {seen[qual]} "
-                                         f"and {nid} each have their own copy")
-            seen.setdefault(qual, nid)
-            if report.nodes[nid].status != OK:
-                continue
-            original = self.module.get_submodule(qual)
-            built = build_module(self.graph, report, nid)
-            if type(built).__name__ == "Recurrent" and not rules.is_own_module(original):
-                built = built.rnn
-            if _norm_repr(built) != _norm_repr(original):
-                self.result.notes.append(f"{nid}: imported as {_one_line(built)}, the original is "
-                                         f"{_one_line(original)}")
-
-    def _unused(self) -> None:
-        """Submodules with weights that forward never calls (so they are not in the graph)."""
-        called = {n.target for n in self.gm.graph.nodes if n.op == "call_module"}
-        reported: list[str] = []
-        for qual, sub in self.module.named_modules():
-            related = [c for c in called if qual == c or c.startswith(qual + ".") or qual.startswith(c + ".")]
-            if not qual or related or any(qual.startswith(r + ".") for r in reported):
-                continue
-            count = sum(p.numel() for p in sub.parameters())
-            if count:
-                reported.append(qual)
-                self.result.notes.append(f"self.{qual} ({type(sub).__name__}, {count:,} parameters) is never "
-                                         "called by forward, so it is not in the graph")
-
-    def _verify(self, report) -> None:
-        import torch
-
-        from netbuilder.core.compile import compile_graph
-
-        compiled = compile_graph(self.graph, report=report).eval()
-        try:
-            transfer_weights(self.module, compiled, self.result)
-        except ValueError as exc:
-            self.result.notes.append(f"outputs not compared: {exc}")
-            return
-        inputs = [_example(s, d, batch=EXAMPLE_BATCH + 1) for s, d in zip(self.shapes, self.dtypes)]
-        expected = _flatten(self.module(*inputs))
-        got = _flatten(compiled(*inputs))
-        if len(expected) != len(got) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(expected, got)):
-            self.result.notes.append("the imported graph's outputs differ in number or shape from the original's")
-            return
-        diff = max((float((a.double() - b.double()).abs().max()) for a, b in zip(expected, got) if a.numel()),
-                   default=0.0)
-        self.result.max_abs_diff = diff
-        if not diff <= TOLERANCE:
-            self.result.notes.append(f"with the original's weights the outputs differ by up to {diff:.3g}")
-
-
-_RNN_PARTS = {"all": "(output, hidden) tuple", "hidden": "hidden state tuple", "c": "cell state c_n",
-              "h": "h_n for every layer", "h_index": "hidden state of one layer/direction",
+_RNN_PARTS = {"all": "(output, hidden) tuple", "seq": "output sequence", "hidden": "hidden state",
+              "c": "cell state c_n", "h": "h_n of every layer", "h_index": "hidden state of one layer/direction",
               "last_step": "last step of a bidirectional output"}
 
 
-def transfer_weights(original: "torch.nn.Module", compiled: "torch.nn.Module", result: ImportResult) -> int:
-    """Copy the original's parameters and buffers into the compiled graph,
-    node by node, in order; returns how many tensors were copied."""
-    import torch
-
-    from netbuilder.core.compile import module_name
-
-    attrs = getattr(compiled, "meta", {}).get("netbuilder_modules", {})
-    copied = 0
-    with torch.no_grad():
-        for nid, qual in result.sources.items():
-            src = list(original.get_submodule(qual).state_dict().values())
-            dst_module = getattr(compiled, attrs.get(nid, module_name(nid)), None)
-            if dst_module is None:
-                continue
-            dst = list(dst_module.state_dict().values())
-            if len(src) != len(dst) or any(a.shape != b.shape for a, b in zip(src, dst)):
-                raise ValueError(f"the weights of {qual} do not fit node {nid}")
-            for a, b in zip(src, dst):
-                b.copy_(a)
-            copied += len(src)
-    return copied
-
-
 # --------------------------------------------------------------- utilities
-def _example(shape: Sequence[int | None], dtype: str, batch: int = EXAMPLE_BATCH) -> "torch.Tensor":
-    import torch
-
-    from netbuilder.core.codegen import UNKNOWN_SIZE
-
-    size = (batch, *(UNKNOWN_SIZE if s is None else s for s in shape))
-    if dtype == "int64":
-        return torch.zeros(size, dtype=torch.long)
-    return torch.randn(size, generator=torch.Generator().manual_seed(0))
-
-
 def _layout(graph: Graph) -> None:
     """Columns by topological generation (left → right), rows centred."""
     import networkx as nx
@@ -588,16 +406,6 @@ def _layout(graph: Graph) -> None:
         members = sorted(generation, key=order.__getitem__)
         for row, nid in enumerate(members):
             graph.move_node(nid, (col * DX, (row - (len(members) - 1) / 2) * DY))
-
-
-def _one_line(module: Any) -> str:
-    return " ".join(repr(module).split())
-
-
-def _flatten(value: Any) -> list:
-    if isinstance(value, (tuple, list)):
-        return [x for v in value for x in _flatten(v)]
-    return [value]
 
 
 def _is_node(value: Any) -> bool:
@@ -648,3 +456,6 @@ def _describe(n, gm) -> str:
                   "torch._C._VariableFunctions": "torch"}.get(module, module)
         return f"{module + '.' if module else ''}{name}(...)"
     return n.op
+
+
+__all__ = ["ImportResult", "ModuleImportError", "Skipped", "import_module", "load_module_object", "transfer_weights"]

@@ -125,8 +125,10 @@ class Graph:
 
     def add_node(
         self, type_name: str, params: dict[str, Any] | None = None,
-        pos: tuple[float, float] = (0.0, 0.0), id: str | None = None,
+        pos: tuple[float, float] = (0.0, 0.0), id: str | None = None, index: int | None = None,
     ) -> Node:
+        """Add a node (at position `index` of the node order, default last:
+        undo puts a removed node back where it was, so file order is kept)."""
         if not has_spec(type_name):
             raise GraphError(f"unknown layer type {type_name!r}")
         node_id = id if id is not None else self.new_id(type_name)
@@ -140,6 +142,11 @@ class Graph:
             raise GraphError(f"node {node_id!r} ({type_name}): {exc}") from None
         node = Node(node_id, type_name, checked, (float(pos[0]), float(pos[1])))
         self.nodes[node_id] = node
+        if index is not None and index < len(self.nodes) - 1:
+            items = list(self.nodes.items())
+            items.insert(max(0, index), items.pop())
+            self.nodes.clear()  # in place: the dict's identity is part of cache keys
+            self.nodes.update(items)
         self._dag.add_node(node_id)
         self._emit("node_added", node_id=node_id)
         return node
@@ -183,15 +190,24 @@ class Graph:
         self._emit("meta_changed", data=meta)
 
     # ----------------------------------------------------------------- edges
-    def add_edge(self, src: str, dst: str, src_port: int = 0, dst_port: int = 0) -> Edge:
+    def add_edge(self, src: str, dst: str, src_port: int = 0, dst_port: int = 0, *,
+                 check_cycle: bool = True, index: int | None = None) -> Edge:
+        """`check_cycle=False` is for bulk loading, which checks for cycles
+        once at the end (per edge it is O(n²) on a long chain listed backwards).
+        `index` puts the edge at that position of the edge list (undo restores
+        a removed edge where it was); default last."""
         edge = Edge(src, dst, src_port, dst_port)
-        self.validate_edge(edge)
-        self.edges.append(edge)
-        self._link(edge)
+        self.validate_edge(edge, check_cycle=check_cycle)
+        if index is None or index >= len(self.edges):
+            self.edges.append(edge)
+            self._link(edge)
+        else:
+            self.edges.insert(max(0, index), edge)
+            self._index_edges()  # renumber: out_edges() follows list order
         self._emit("edge_added", edge=edge)
         return edge
 
-    def validate_edge(self, edge: Edge) -> None:
+    def validate_edge(self, edge: Edge, *, check_cycle: bool = True) -> None:
         """Raise GraphError naming why `edge` cannot be added."""
         src, dst = self._node(edge.src), self._node(edge.dst)
         outs, ins = src.output_ports(), dst.input_ports()
@@ -205,7 +221,7 @@ class Graph:
             if e.dst_port == edge.dst_port:
                 port = f" port '{ins[edge.dst_port]}'" if len(ins) > 1 else ""
                 raise GraphError(f"{dst.id}{port} already has an input (from {e.src}); remove that edge first")
-        if nx.has_path(self._dag, edge.dst, edge.src):
+        if check_cycle and nx.has_path(self._dag, edge.dst, edge.src):
             raise GraphError(f"connecting {src.id} → {dst.id} would make a cycle")
 
     def remove_edge(self, edge: Edge) -> None:
@@ -261,7 +277,7 @@ class Graph:
 
     def _sorted_topologically(self) -> list[str]:
         """nx.lexicographical_topological_sort(dag, key=file index), the same
-        order, without its per-node view objects (5× faster at 1000 nodes)."""
+        order, without its per-node view objects (2.4× faster at 1000 nodes)."""
         index = {nid: i for i, nid in enumerate(self.nodes)}
         ids = list(self.nodes)
         indegree = dict(self._dag.in_degree())

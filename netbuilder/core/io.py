@@ -18,12 +18,15 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+import networkx as nx
+
 from netbuilder.core.graph import Graph, GraphError
 from netbuilder.core.spec import all_specs, has_spec
 
 FORMAT = "netbuilder-graph"
 VERSION = 1
 MAX_NODES = 100_000
+MAX_DEPTH = 64  # real files nest about 6 deep; copying a 500-deep value overflows Python's stack
 
 
 class GraphFileError(ValueError):
@@ -60,6 +63,7 @@ def _non_default(node) -> dict[str, Any]:
 def graph_from_dict(data: Any, source: str = "graph") -> Graph:
     if not isinstance(data, dict):
         raise GraphFileError(f"{source}: expected a JSON object at the top level, got {type(data).__name__}")
+    _check_depth(data, source)
     fmt = data.get("format", FORMAT)
     if fmt != FORMAT:
         raise GraphFileError(f"{source}: 'format' is {fmt!r}, expected {FORMAT!r} — not a NetBuilder graph")
@@ -80,7 +84,36 @@ def graph_from_dict(data: Any, source: str = "graph") -> Graph:
         _load_node(graph, raw, f"{source}: nodes[{i}]")
     for i, raw in enumerate(edges):
         _load_edge(graph, raw, f"{source}: edges[{i}]")
+    _check_acyclic(graph, source)
     return graph
+
+
+def _check_acyclic(graph: Graph, source: str) -> None:
+    """One cycle check for the whole file (edges are loaded without one):
+    name the last edge, in file order, of a cycle — the one that closed it."""
+    try:
+        cycle = nx.find_cycle(graph._dag)
+    except nx.NetworkXNoCycle:
+        return
+    index = {e: i for i, e in enumerate(graph.edges)}
+    i = max(index[key] for _, _, key in cycle)
+    e = graph.edges[i]
+    raise GraphFileError(f"{source}: edges[{i}] ({e.src!r} → {e.dst!r}): connecting {e.src} → {e.dst} "
+                         "would make a cycle")
+
+
+def _check_depth(data: Any, source: str) -> None:
+    """Refuse values nested deeper than MAX_DEPTH, naming where (iterative: no recursion)."""
+    stack: list[tuple[Any, int, tuple]] = [(data, 0, ())]
+    while stack:
+        value, depth, path = stack.pop()
+        if depth > MAX_DEPTH:
+            where = "/".join(map(str, path[:4]))
+            raise GraphFileError(f"{source}: value at '{where}/...' is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, (*path, i)) for i, v in enumerate(value))
 
 
 def _text(data: dict, key: str, source: str, default: str) -> str:
@@ -145,7 +178,7 @@ def _load_edge(graph: Graph, raw: Any, where: str) -> None:
             raise GraphFileError(f"{where}: field '{key}' must be an integer, got {value!r}")
         ports.append(value)
     try:
-        graph.add_edge(src, dst, ports[0], ports[1])
+        graph.add_edge(src, dst, ports[0], ports[1], check_cycle=False)
     except GraphError as exc:
         raise GraphFileError(f"{where}: {exc}") from None
 
@@ -169,6 +202,8 @@ def load_graph(source: str | os.PathLike | dict) -> Graph:
         raise GraphFileError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise GraphFileError(f"{path}: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits (Python's int_max_str_digits)
+        raise GraphFileError(f"{path}: invalid JSON: {exc}") from None
     return graph_from_dict(data, str(path))
 
 

@@ -29,6 +29,19 @@ class ParamError(ValueError):
     """A parameter value that does not fit its declaration."""
 
 
+_INT64 = 2**63
+# float32's largest value: the models are float32, and torch refuses a scalar beyond it
+# ("value cannot be converted to type float without overflow", e.g. LeakyReLU(1e300))
+_FLOAT_MAX = 3.4028234663852886e38
+
+
+def _short(value: Any) -> str:
+    """repr for a message; a giant integer as its digit count."""
+    if _is_int(value) and abs(value) >= _INT64:
+        return f"a number with about {int(value.bit_length() * 0.30103) + 1} digits"  # str() may refuse it
+    return repr(value)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -54,15 +67,17 @@ class Param:
     # -- one checker per kind; each returns the JSON-friendly normal form --
     def _bounded(self, value: float) -> None:
         if self.min is not None and value < self.min:
-            raise ParamError(f"{self.name} must be ≥ {_fmt(self.min)}, got {value!r}")
+            raise ParamError(f"{self.name} must be ≥ {_fmt(self.min)}, got {_short(value)}")
         if self.max is not None and value > self.max:
-            raise ParamError(f"{self.name} must be ≤ {_fmt(self.max)}, got {value!r}")
+            raise ParamError(f"{self.name} must be ≤ {_fmt(self.max)}, got {_short(value)}")
 
     def _check_int(self, value: Any) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not _is_int(value):
             raise ParamError(f"{self.name} must be an integer, got {value!r}")
+        if not -_INT64 <= value < _INT64:  # PyTorch sizes are 64-bit; 10**400 is never a size
+            raise ParamError(f"{self.name} must fit in 64 bits (at most {_INT64 - 1}), got {_short(value)}")
         self._bounded(value)
         return value
 
@@ -70,7 +85,9 @@ class Param:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ParamError(f"{self.name} must be a number, got {value!r}")
         if value != value or value in (float("inf"), float("-inf")):
-            raise ParamError(f"{self.name} must be a finite number, got {value!r}")
+            raise ParamError(f"{self.name} must be a finite number, got {_short(value)}")
+        if abs(value) > _FLOAT_MAX:
+            raise ParamError(f"{self.name} must be within ±3.4e38 (float32's range), got {_short(value)}")
         self._bounded(value)
         return float(value)
 

@@ -74,6 +74,8 @@ class Summary:
 
 
 def _bytes(n: int) -> str:
+    if n >= 2**63:  # e.g. an Upsample by 1e300: dividing such an int by 1024 overflows a float
+        return "more than 8 EB"
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -87,8 +89,15 @@ def node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, i
 
     from netbuilder.core.compile import build_module
 
-    with torch.device("meta"):
-        module = build_module(graph, report, node_id)
+    try:
+        with torch.device("meta"):
+            module = build_module(graph, report, node_id)
+    except (RuntimeError, TypeError, OverflowError) as exc:
+        # weights too large for torch even to describe (e.g. kernel 10^9 with padding 10^9):
+        # count them as "more than 2^63" (see budget.py), never a traceback
+        if "overflow" not in str(exc).lower():
+            raise
+        return 2**63, 2**63
     if module is None:
         return 0, 0
     ps = list(module.parameters())

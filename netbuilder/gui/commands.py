@@ -20,16 +20,37 @@ Pos = tuple[float, float]
 _SET_PARAMS_ID = 0x6E62  # "nb": consecutive edits of one field merge into one step
 
 
-class MacroCommand(QUndoCommand):
-    """A parent for child commands: redo runs them in order, undo in reverse."""
+class Command(QUndoCommand):
+    """Base of our commands. A child joins its parent MacroCommand's Python
+    list instead of Qt's parent/child tree: PySide does not hand a child
+    command's ownership to its parent, so a Qt child would be freed twice (or
+    while still in use)."""
 
-    def __init__(self, text: str, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, text: str, parent: "MacroCommand | None" = None) -> None:
+        super().__init__(text)
+        if parent is not None:
+            parent.children_.append(self)
+
+
+class MacroCommand(Command):
+    """A compound edit: redo runs its children in order, undo in reverse."""
+
+    def __init__(self, text: str, parent: "MacroCommand | None" = None) -> None:
+        self.children_: list[Command] = []
         super().__init__(text, parent)
 
+    def redo(self) -> None:
+        for child in self.children_:
+            child.redo()
 
-class AddNodeCommand(QUndoCommand):
+    def undo(self) -> None:
+        for child in reversed(self.children_):
+            child.undo()
+
+
+class AddNodeCommand(Command):
     def __init__(self, graph: Graph, type_name: str, params: dict[str, Any] | None, pos: Pos,
-                 node_id: str | None = None, parent: QUndoCommand | None = None) -> None:
+                 node_id: str | None = None, parent: MacroCommand | None = None) -> None:
         self.graph, self.type_name = graph, type_name
         self.params = copy.deepcopy(params or {})
         self.pos = (float(pos[0]), float(pos[1]))
@@ -43,28 +64,42 @@ class AddNodeCommand(QUndoCommand):
         self.graph.remove_node(self.node_id)
 
 
-class RemoveNodeCommand(QUndoCommand):
+class RemoveNodeCommand(Command):
     """Removes one node. Its edges should be removed by sibling commands first;
-    any left are restored on undo all the same."""
+    any left are restored on undo all the same. Undo puts the node (and those
+    edges) back at their old places in the file order."""
 
-    def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand | None = None) -> None:
+    def __init__(self, graph: Graph, node_id: str, parent: MacroCommand | None = None) -> None:
         self.graph, self.node_id = graph, node_id
         self.node: Any = None
-        self.edges: list[Edge] = []
+        self.index = 0
+        self.edges: list[tuple[int, Edge]] = []
         super().__init__(f"Remove '{node_id}'", parent)
 
     def redo(self) -> None:
-        self.node, self.edges = self.graph.remove_node(self.node_id)
+        g = self.graph
+        self.index = list(g.nodes).index(self.node_id)
+        self.edges = _indexed(g, g.in_edges(self.node_id) + g.out_edges(self.node_id))
+        self.node, _ = g.remove_node(self.node_id)
 
     def undo(self) -> None:
         n = self.node
-        self.graph.add_node(n.type, copy.deepcopy(n.params), n.pos, id=n.id)
-        for e in self.edges:
-            self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
+        self.graph.add_node(n.type, copy.deepcopy(n.params), n.pos, id=n.id, index=self.index)
+        _restore(self.graph, self.edges)
 
 
-class AddEdgeCommand(QUndoCommand):
-    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None) -> None:
+def _indexed(graph: Graph, edges: list[Edge]) -> list[tuple[int, Edge]]:
+    """Edges with their positions in the edge list, first position first."""
+    return sorted((graph.edges.index(e), e) for e in set(edges))
+
+
+def _restore(graph: Graph, indexed: list[tuple[int, Edge]]) -> None:
+    for i, e in indexed:  # ascending: each lands where it was
+        graph.add_edge(e.src, e.dst, e.src_port, e.dst_port, index=i)
+
+
+class AddEdgeCommand(Command):
+    def __init__(self, graph: Graph, edge: Edge, parent: MacroCommand | None = None) -> None:
         self.graph, self.edge = graph, edge
         super().__init__(f"Connect {edge.src} → {edge.dst}", parent)
 
@@ -76,24 +111,25 @@ class AddEdgeCommand(QUndoCommand):
         self.graph.remove_edge(self.edge)
 
 
-class RemoveEdgeCommand(QUndoCommand):
-    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None) -> None:
+class RemoveEdgeCommand(Command):
+    def __init__(self, graph: Graph, edge: Edge, parent: MacroCommand | None = None) -> None:
         self.graph, self.edge = graph, edge
+        self.index = 0
         super().__init__(f"Disconnect {edge.src} → {edge.dst}", parent)
 
     def redo(self) -> None:
+        self.index = self.graph.edges.index(self.edge)
         self.graph.remove_edge(self.edge)
 
     def undo(self) -> None:
-        e = self.edge
-        self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
+        _restore(self.graph, [(self.index, self.edge)])
 
 
-class MoveNodesCommand(QUndoCommand):
+class MoveNodesCommand(Command):
     """Moves several nodes at once (one drag of a selection = one step)."""
 
     def __init__(self, graph: Graph, moves: dict[str, tuple[Pos, Pos]], text: str = "",
-                 parent: QUndoCommand | None = None) -> None:
+                 parent: MacroCommand | None = None) -> None:
         self.graph, self.moves = graph, dict(moves)
         names = ", ".join(list(self.moves)[:3]) + ("…" if len(self.moves) > 3 else "")
         super().__init__(text or f"Move {names}", parent)
@@ -107,17 +143,17 @@ class MoveNodesCommand(QUndoCommand):
             self.graph.move_node(node_id, old)
 
 
-class SetParamsCommand(QUndoCommand):
+class SetParamsCommand(Command):
     """Changes some params of one node. Consecutive edits of the same fields of
     the same node merge, so typing 1-2-8 in a spin box is one undo step."""
 
     def __init__(self, graph: Graph, node_id: str, changes: dict[str, Any],
-                 parent: QUndoCommand | None = None) -> None:
+                 parent: MacroCommand | None = None) -> None:
         self.graph, self.node_id = graph, node_id
         node = graph.nodes[node_id]
         self.new = copy.deepcopy(changes)
         self.old = {k: copy.deepcopy(node.params.get(k)) for k in changes}
-        self.dropped: list[Edge] = []  # edges to ports that vanish (e.g. Concat num_inputs 3 → 2)
+        self.dropped: list[tuple[int, Edge]] = []  # edges to ports that vanish (Concat num_inputs 3 → 2)
         super().__init__(f"Set {', '.join(changes)} of '{node_id}'", parent)
 
     def id(self) -> int:  # noqa: A003 - Qt's name
@@ -133,25 +169,21 @@ class SetParamsCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
-        before = set(self.graph.in_edges(self.node_id)) | set(self.graph.out_edges(self.node_id))
-        self.graph.set_params(self.node_id, copy.deepcopy(self.new))
-        after = set(self.graph.in_edges(self.node_id)) | set(self.graph.out_edges(self.node_id))
-        self.dropped = [e for e in self.graph_order(before - after)]
+        g = self.graph
+        before = _indexed(g, g.in_edges(self.node_id) + g.out_edges(self.node_id))
+        g.set_params(self.node_id, copy.deepcopy(self.new))
+        after = set(g.in_edges(self.node_id)) | set(g.out_edges(self.node_id))
+        self.dropped = [(i, e) for i, e in before if e not in after]
 
     def undo(self) -> None:
         self.graph.set_params(self.node_id, copy.deepcopy(self.old))
-        for e in self.dropped:
-            self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
-
-    @staticmethod
-    def graph_order(edges: set[Edge]) -> list[Edge]:
-        return sorted(edges, key=lambda e: (e.dst, e.dst_port, e.src, e.src_port))
+        _restore(self.graph, self.dropped)
 
 
-class SetMetaCommand(QUndoCommand):
+class SetMetaCommand(Command):
     """Renames the network or edits its description."""
 
-    def __init__(self, graph: Graph, parent: QUndoCommand | None = None, **meta: Any) -> None:
+    def __init__(self, graph: Graph, parent: MacroCommand | None = None, **meta: Any) -> None:
         self.graph = graph
         self.new = copy.deepcopy(meta)
         self.old = {k: copy.deepcopy(getattr(graph, k)) for k in meta}

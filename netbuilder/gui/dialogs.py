@@ -45,8 +45,6 @@ def open_file_name(parent: QWidget | None, folder: str = "") -> str:
 
 def save_file_name(parent: QWidget | None, suggested: str) -> str:
     path, _ = QFileDialog.getSaveFileName(parent, "Save network as", suggested, FILE_FILTER)
-    if path and "." not in path.rsplit("/", 1)[-1]:
-        path += ".json"
     return path
 
 

@@ -113,7 +113,11 @@ class Document(QObject):
     def save_as(self) -> bool:
         suggested = str(self.path) if self.path else _slug(self.title or self.graph.name) + ".json"
         target = dialogs.save_file_name(self.window, suggested)
-        return self.save_file(target) if target else False
+        if not target:
+            return False
+        if not Path(target).suffix:  # "mynet" means mynet.json
+            target += ".json"
+        return self.save_file(target)
 
     def maybe_save(self) -> bool:
         """Before the work is replaced or closed: True when it may go."""

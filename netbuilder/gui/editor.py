@@ -37,23 +37,33 @@ class Editor(QObject):
 
     # ------------------------------------------------------------------ nodes
     def add_node(self, type_name: str, pos: Pos, params: dict[str, Any] | None = None,
-                 after: str | None = None) -> str | None:
-        """Add a layer at `pos`; with `after`, also connect that node's first
-        output to the new layer's first input (quick-add on a selection)."""
+                 after: str | None = None, link: tuple[str, int, bool] | None = None) -> str | None:
+        """Add a layer at `pos`, as one undo step. With `after`, also connect
+        that node's first free output to the new layer (quick-add on a
+        selection); with `link` = (node, port, is_output), connect that port
+        (a connection dragged onto empty canvas) to the new layer."""
         try:
             spec = get_spec(type_name)
-            spec.validate_params(params or {})
+            defaults = spec.validate_params(params or {})
         except (KeyError, ParamError) as exc:
             self._refuse(str(exc).strip("'\""))
             return None
         macro = MacroCommand(f"Add {type_name}")
         add = AddNodeCommand(self.graph, type_name, params, pos, parent=macro)
-        if after is not None and after in self.graph.nodes:
-            src = self.graph.nodes[after]
-            if src.output_ports() and spec.input_ports(spec.defaults()):
-                port = self._free_output(after)
-                AddEdgeCommand(self.graph, Edge(after, add.node_id, port, 0), parent=macro)
-                macro.setText(f"Add {type_name} after '{after}'")
+        if after is not None and after in self.graph.nodes and self.graph.nodes[after].output_ports():
+            link = (after, self._free_output(after), True)
+        if link is not None and link[0] in self.graph.nodes:
+            other, port, from_output = link
+            if from_output and spec.input_ports(defaults):
+                edge = Edge(other, add.node_id, port, 0)
+            elif not from_output and spec.output_ports(defaults) and not any(
+                    e.dst_port == port for e in self.graph.in_edges(other)):
+                edge = Edge(add.node_id, other, 0, port)
+            else:
+                edge = None
+            if edge is not None:
+                AddEdgeCommand(self.graph, edge, parent=macro)
+                macro.setText(f"Add {type_name} {'after' if from_output else 'before'} '{other}'")
         self.undo_stack.push(macro)
         self.nodes_created.emit([add.node_id])
         return add.node_id

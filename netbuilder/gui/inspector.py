@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from netbuilder.core.graph import Graph, GraphEvent
 from netbuilder.core.shapes import ERROR, OK, WAITING, ShapeReport, format_shape
+from netbuilder.gui import warmup
 from netbuilder.gui.commands import SetMetaCommand
 from netbuilder.gui.editor import Editor
 from netbuilder.gui.live import LiveShapes
@@ -33,6 +34,16 @@ def _label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
     return label
 
 
+class _TextEdit(QPlainTextEdit):
+    """Multi-line text that applies when the user leaves it (one undo step)."""
+
+    committed = Signal()
+
+    def focusOutEvent(self, event: Any) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.committed.emit()
+
+
 class Inspector(QScrollArea):
     def __init__(self, graph: Graph, editor: Editor, live: LiveShapes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,9 +53,10 @@ class Inspector(QScrollArea):
         self.field_errors: dict[str, QLabel] = {}
         self._shown_info: Any = None
         self.network_status: QLabel | None = None
+        self._showing_multi = False
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(290)
+        self.setMinimumWidth(250)
         self._unsubscribe = graph.subscribe(self._on_graph_event)
         live.checked.connect(self._on_report)
         self.show_node(None)
@@ -55,22 +67,35 @@ class Inspector(QScrollArea):
         layout = QVBoxLayout(page)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(8)
-        self.setWidget(page)
+        self._page = page
         return layout
 
+    def _finish(self) -> None:
+        """Install the page built since _new_page. Building it detached and
+        showing it once makes every child visible at once (children added to a
+        visible widget are only shown on the next event-loop turn)."""
+        self.setWidget(self._page)
+        self._page.show()
+
     def show_selection(self, node_ids: list[str]) -> None:
-        if len(node_ids) == 1:
-            self.show_node(node_ids[0])
-        elif node_ids:
-            self.node_id = None
-            self.network_status = None
-            layout = self._new_page()
-            layout.addWidget(_label(f"{len(node_ids)} layers selected", "InspectorTitle"))
-            layout.addWidget(_label("Select a single layer to edit its parameters. Ctrl+C copies the "
-                                    "selection with the connections between its layers.", "Muted"))
-            layout.addStretch(1)
+        """Follow the canvas selection (rebuilding the form only when it changed)."""
+        if len(node_ids) <= 1:
+            wanted = node_ids[0] if node_ids else None
+            if wanted != self.node_id or self._showing_multi:
+                self.show_node(wanted)
+            return
+        self.node_id = None
+        self.network_status = None
+        self._showing_multi = True
+        layout = self._new_page()
+        layout.addWidget(_label(f"{len(node_ids)} layers selected", "InspectorTitle"))
+        layout.addWidget(_label("Select a single layer to edit its parameters. Ctrl+C copies the "
+                                "selection with the connections between its layers.", "Muted"))
+        layout.addStretch(1)
+        self._finish()
 
     def show_node(self, node_id: str | None) -> None:
+        self._showing_multi = False
         self.editors.clear()
         self.field_errors.clear()
         self._shown_info = None
@@ -110,6 +135,7 @@ class Inspector(QScrollArea):
         layout.addWidget(self.facts_box)
         layout.addStretch(1)
         self._refresh_facts(self.live.report)
+        self._finish()
 
     def _network_page(self, layout: QVBoxLayout) -> None:
         layout.addWidget(_label("Network", "InspectorTitle"))
@@ -118,9 +144,9 @@ class Inspector(QScrollArea):
         form = QFormLayout()
         self.name_edit = QLineEdit(self.graph.name)
         self.name_edit.editingFinished.connect(self._apply_name)
-        self.desc_edit = QPlainTextEdit(self.graph.description)
+        self.desc_edit = _TextEdit(self.graph.description)
         self.desc_edit.setFixedHeight(90)
-        self.desc_edit.focusOutEvent = self._desc_focus_out  # type: ignore[method-assign]
+        self.desc_edit.committed.connect(self._apply_description)
         form.addRow("Name", self.name_edit)
         form.addRow("Description", self.desc_edit)
         layout.addLayout(form)
@@ -128,6 +154,7 @@ class Inspector(QScrollArea):
         layout.addWidget(self.network_status)
         self._update_network_status(self.live.report)
         layout.addStretch(1)
+        self._finish()
 
     def _update_network_status(self, report: ShapeReport) -> None:
         n_err = len(report.errors)
@@ -143,8 +170,7 @@ class Inspector(QScrollArea):
         if name and name != self.graph.name:
             self.editor.undo_stack.push(SetMetaCommand(self.graph, name=name))
 
-    def _desc_focus_out(self, event: Any) -> None:
-        QPlainTextEdit.focusOutEvent(self.desc_edit, event)
+    def _apply_description(self) -> None:
         text = self.desc_edit.toPlainText()
         if text != self.graph.description:
             self.editor.undo_stack.push(SetMetaCommand(self.graph, description=text))
@@ -212,6 +238,11 @@ class Inspector(QScrollArea):
                 value = _label(shape)
                 value.setObjectName("Muted" if shape in ("—", "not connected") else "")
                 self.facts.addRow(label, value)
+        if not warmup.ready():  # torch is still being imported: fill in a moment later
+            self.facts.addRow("Parameters", _label("counting…", "Muted"))
+            self._shown_info = None
+            QTimer.singleShot(200, lambda: self._refresh_facts(self.live.report) if self.node_id else None)
+            return
         for label, value in node_facts(self.graph, report, self.node_id):
             self.facts.addRow(label, _label(value))
 

@@ -13,6 +13,7 @@ from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import OK, ShapeReport, format_shape
 from netbuilder.core.summary import node_macs
 from netbuilder.gui.live import LiveShapes
+from netbuilder.gui import warmup
 from netbuilder.gui.node_facts import weights
 
 COLUMNS = ("Layer", "Type", "Output shape", "Params", "MACs")
@@ -49,9 +50,10 @@ class SummaryPanel(QWidget):
         self.table.setShowGrid(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for i, w in enumerate((150, 110, 110, 90)):
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for i, w in enumerate((150, 120, 120, 110, 110)):
             self.table.setColumnWidth(i, w)
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.totals = QLabel()
         self.totals.setContentsMargins(8, 4, 8, 6)
         layout = QVBoxLayout(self)
@@ -78,6 +80,10 @@ class SummaryPanel(QWidget):
             self.timer.start()
 
     def refresh(self) -> None:
+        if not warmup.ready():  # torch is still being imported: count a moment later
+            self.totals.setText("Counting parameters…")
+            self.timer.start()
+            return
         self._stale = False
         report = self.live.report
         rows = []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from netbuilder.gui.resources import read_text
+from netbuilder.gui.resources import RESOURCES, read_text
 
 THEMES = ("dark", "light")
 
@@ -87,5 +87,5 @@ def apply(app: QApplication, name: str) -> Theme:
                          (QPalette.ColorRole.ToolTipText, _current.node_text)):
         palette.setColor(role, QColor(colour))
     app.setPalette(palette)
-    app.setStyleSheet(read_text(f"{_current.name}.qss"))
+    app.setStyleSheet(read_text(f"{_current.name}.qss").replace("@RES@", RESOURCES.as_posix()))
     return _current

@@ -65,7 +65,8 @@ def ae_sparse_kl() -> Graph:
         "the batch, and β·Σⱼ KL(ρ ‖ ρ̂ⱼ) = β·Σⱼ [ρ log(ρ/ρ̂ⱼ) + (1−ρ) log((1−ρ)/(1−ρ̂ⱼ))] pulls each one towards "
         "a small target ρ = 0.05 (loss term sparsity_kl on the encoder node), so every unit is active for "
         "only a few inputs.",
-        reconstruction({"type": "sparsity_kl", "node": "encoder", "rho": 0.05, "weight": 0.1}),
+        reconstruction({"type": "sparsity_kl", "node": "encoder", "rho": 0.05, "weight": 0.005}, lr=0.005,
+                       epochs=30),
     )
     return _dense_ae(b, [("encoder", "Encoder", {"sizes": [128], "activation": "sigmoid"}),
                          ("decoder", "Decoder", {"sizes": [64], "last_activation": "sigmoid"})])
@@ -91,7 +92,8 @@ def ae_contractive() -> Graph:
         "norm of the Jacobian of the code h with respect to the input x (loss term contractive on the "
         "encoder node). The code becomes insensitive to small changes of the input, yet must still "
         "distinguish different digits. For a sigmoid layer the norm is Σⱼ (hⱼ(1−hⱼ))² Σᵢ Wⱼᵢ².",
-        reconstruction({"type": "contractive", "node": "encoder", "weight": 0.01}),
+        reconstruction({"type": "contractive", "node": "encoder", "lambda": 0.01, "weight": 1.0}, lr=0.01,
+                       epochs=30),
     )
     return _dense_ae(b, [("encoder", "Encoder", {"sizes": [32], "activation": "sigmoid"}),
                          ("decoder", "Decoder", {"sizes": [64], "last_activation": "sigmoid"})])
@@ -125,10 +127,10 @@ def vae() -> Graph:
         "A variational autoencoder: the encoder outputs the mean μ and log-variance log σ² of a Gaussian over "
         "an 8-number code; the Sampling node draws z = μ + σ·ε with ε ~ N(0, I) (the reparameterisation "
         "trick keeps it differentiable); the decoder turns z into pixels. Loss = reconstruction + "
-        "KL(q(z|x) ‖ N(0, I)) = −½ Σ (1 + log σ² − μ² − σ²), the negative ELBO (loss term kl_gaussian on the "
-        "Sampling node). The KL term makes the latent space smooth: decode random z ~ N(0, I) to generate "
-        "new digits.",
-        reconstruction({"type": "kl_gaussian", "node": "sampling", "weight": 1.0}, epochs=40, lr=0.002),
+        "KL(q(z|x) ‖ N(0, I)) with KL = −½ Σ (1 + log σ² − μ² − σ²): the negative ELBO, here per pixel "
+        "(binary cross-entropy reconstruction + the kl_gaussian term on the Sampling node, divided by the 64 "
+        "pixels). The KL term makes the latent space smooth: decode random z ~ N(0, I) to generate new digits.",
+        reconstruction({"type": "kl_gaussian", "node": "sampling", "weight": 1.0}, loss="bce", epochs=40),
     )
     x = b.input(DIGITS)
     h = b.chain(x, [("flatten", "Flatten"), ("encoder", "Encoder", {"sizes": [128]})])

@@ -94,6 +94,10 @@ def classification(dataset: str, *, lr: float = 0.001, epochs: int = 10, batch_s
             "optimizer": optimizer, "lr": lr, "batch_size": batch_size, "epochs": epochs, "seed": 0, **extra}
 
 
+IMAGENET_NOTE = (" To train it, point the dataset at an ImageNet-style image folder (one sub-folder per class); "
+                 "images are resized to 224×224.")
+
+
 def imagenet(*, lr: float, batch_size: int, weight_decay: float, epochs: int, optimizer: str = "sgd",
              momentum: float = 0.9, **extra: Any) -> dict[str, Any]:
     """The paper's ImageNet recipe; `dataset` is an image folder (class per subfolder) to point at."""
@@ -110,8 +114,9 @@ def regression(dataset: str, *, loss: str = "mse", lr: float = 0.001, epochs: in
 
 
 def reconstruction(*terms: dict[str, Any], dataset: str = "digits", lr: float = 0.002, epochs: int = 20,
-                   batch_size: int = 32, **extra: Any) -> dict[str, Any]:
-    """A training block for an autoencoder: reconstruct the input, plus any extra loss terms."""
+                   batch_size: int = 32, loss: str = "mse", **extra: Any) -> dict[str, Any]:
+    """A training block for an autoencoder: reconstruct the input (`loss` per pixel), plus extra terms."""
     return {"dataset": dataset, "task": "reconstruction",
-            "loss": [{"type": "reconstruction", "output": "output", "target": "input", "weight": 1.0}, *terms],
+            "loss": [{"type": "reconstruction", "output": "output", "target": "input", "loss": loss,
+                      "weight": 1.0}, *terms],
             "optimizer": "adam", "lr": lr, "batch_size": batch_size, "epochs": epochs, "seed": 0, **extra}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _gen.builder import Builder, classification, imagenet
+from _gen.builder import IMAGENET_NOTE, Builder, classification, imagenet
 
 from netbuilder.core.graph import Graph
 
@@ -13,7 +13,9 @@ def lenet5() -> Graph:
         "LeNet-5 (LeCun et al., 1998), the first successful CNN, on 32×32 grey images: two convolution + "
         "subsampling stages (5×5 'valid' convolutions shrink 32→28 and 14→10; 2×2 average pooling halves "
         "the size), then fully connected layers 400→120→84→10. Teaches the conv-pool-dense pattern and the "
-        "output-size formula (n − f + 1). Tanh activations as in the original; 61,706 parameters.",
+        "output-size formula (n − f + 1). Tanh activations as in the original; 61,706 parameters. To train it, "
+        "point the dataset at a folder of MNIST images (one sub-folder per digit): they are resized to 32×32.",
+        classification("mnist/training", lr=0.01, optimizer="sgd", momentum=0.9, batch_size=64, epochs=20),
     )
     x = b.input([1, 32, 32])
     x = b.chain(x, [
@@ -36,7 +38,7 @@ def alexnet() -> Graph:
         "AlexNet (Krizhevsky et al., 2012) in torchvision's layout: 5 convolutions (11×11 stride 4, then "
         "5×5 and 3×3) with ReLU and overlapping 3×3 max pooling, then 3 fully connected layers with 2 dropout "
         "layers. Teaches large strides, ReLU, dropout against overfitting, and where the parameters are: "
-        "about 58 M of its 61,100,840 sit in the dense layers. Input 3×224×224, 1000 ImageNet classes.",
+        "about 58 M of its 61,100,840 sit in the dense layers. Input 3×224×224, 1000 ImageNet classes." + IMAGENET_NOTE,
         imagenet(lr=0.01, batch_size=128, weight_decay=0.0005, epochs=90),
     )
     x = b.input([3, 224, 224])
@@ -65,7 +67,7 @@ def vgg16() -> Graph:
         "3×3 with 'same' padding 1, in 5 stages of 64, 128, 256, 512, 512 filters each ended by 2×2 max "
         "pooling (224→7), then 3 fully connected layers: 16 weight layers and 138,357,544 parameters. Teaches "
         "how stacked small kernels replace big ones and how depth and the first dense layer (103 M "
-        "parameters alone) drive the size. Input 3×224×224, 1000 classes.",
+        "parameters alone) drive the size. Input 3×224×224, 1000 classes." + IMAGENET_NOTE,
         imagenet(lr=0.01, batch_size=256, weight_decay=0.0005, epochs=74),
     )
     x = b.input([3, 224, 224])

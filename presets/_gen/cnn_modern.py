@@ -6,7 +6,7 @@ Node ids follow torchvision's module names with dots as underscores
 
 from __future__ import annotations
 
-from _gen.builder import Builder, conv_bn_act, imagenet
+from _gen.builder import IMAGENET_NOTE, Builder, conv_bn_act, imagenet
 
 from netbuilder.core.graph import Graph
 
@@ -32,7 +32,8 @@ def resnet18() -> Graph:
         "blocks (64, 128, 256, 512 channels). Each block adds its input back through a skip connection "
         "(Add): the residual path learns only a correction, so gradients flow through 18 layers. Where the "
         "size halves, a 1×1 stride-2 convolution + batch norm reshapes the shortcut. Convolutions have no bias "
-        "(batch norm supplies it); global average pooling replaces big dense layers: 11,689,512 parameters.",
+        "(batch norm supplies it); global average pooling replaces big dense layers: 11,689,512 "
+        "parameters." + IMAGENET_NOTE,
         imagenet(lr=0.1, batch_size=256, weight_decay=0.0001, epochs=90),
     )
     x = b.input([3, 224, 224])
@@ -78,7 +79,7 @@ def googlenet() -> Graph:
         "in parallel and concatenating their feature maps along the channels. 1×1 convolutions reduce the "
         "channels before the expensive ones; global average pooling replaces the big dense layers, so the "
         "22-layer net has only 6,624,904 parameters. Every convolution is Conv2d (no bias) + BatchNorm2d "
-        "(eps 0.001) + ReLU.",
+        "(eps 0.001) + ReLU." + IMAGENET_NOTE,
         imagenet(lr=0.01, batch_size=256, weight_decay=0.0001, epochs=90),
     )
     x = b.input([3, 224, 224])
@@ -134,7 +135,7 @@ def mobilenet_v2() -> Graph:
         "the channels 6× with a 1×1 convolution, filters every channel separately with a depthwise 3×3 "
         "convolution (groups = channels), then projects back with a linear 1×1 convolution — a depthwise-"
         "separable convolution costs about 8× fewer multiply-adds than a full 3×3. Blocks that keep the shape "
-        "add a skip connection. ReLU6 activations; 3,504,872 parameters.",
+        "add a skip connection. ReLU6 activations; 3,504,872 parameters." + IMAGENET_NOTE,
         imagenet(lr=0.036, batch_size=256, weight_decay=0.00004, epochs=300),
     )
     x = b.input([3, 224, 224])

@@ -12,13 +12,15 @@ SEQ = [8, 8]  # digits as sequences: 8 time steps (rows) of 8 features (pixels)
 def perceptron() -> Graph:
     b = Builder(
         "Perceptron (step activation)",
-        "Rosenblatt's perceptron: one neuron computes a weighted sum of the 4 iris measurements plus a bias, "
-        "then a Heaviside step outputs 1 or 0. The task — setosa (1) or not (0) — is linearly separable, so "
-        "a single neuron can solve it. The step has no useful derivative; the Step node passes gradients "
-        "straight through, which makes the squared-error update the perceptron learning rule "
-        "w ← w + η (y − ŷ) x. Trained with plain SGD; the loss is the fraction of misclassified flowers.",
-        {**regression("iris", loss="mse", lr=0.05, epochs=10, batch_size=16, optimizer="sgd", momentum=0.0),
-         "task": "classification", "dataset_options": {"binary": "setosa"}, "standardize": True},
+        "Rosenblatt's perceptron: one neuron computes a weighted sum of the 4 iris measurements (in cm) plus a "
+        "bias, then a Heaviside step outputs 1 or 0. The task — setosa (1) or not (0) — is linearly separable, "
+        "so a single neuron can solve it, and it does within a few epochs. The step has no useful derivative; "
+        "the Step node passes gradients straight through, which turns the squared-error update into the "
+        "perceptron learning rule w ← w + η (y − ŷ) x. Trained with plain SGD; the loss is the fraction of "
+        "misclassified flowers and stops changing once every training flower is right.",
+        {"dataset": "iris", "dataset_options": {"binary": "setosa"}, "task": "classification",
+         "loss": [{"type": "mse", "output": "output", "weight": 1.0}],
+         "optimizer": "sgd", "lr": 0.05, "momentum": 0.0, "batch_size": 16, "epochs": 10, "seed": 2},
     )
     x = b.input([4])
     x = b.chain(x, [("neuron", "Linear", {"out_features": 1}), ("step", "Step")])

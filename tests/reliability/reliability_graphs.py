@@ -34,9 +34,34 @@ def _ints(rng: random.Random, p: Param) -> int | list[int]:
     return [_int(rng, p, 0, 4) for _ in range(n)]
 
 
-def param_value(rng: random.Random, p: Param) -> Any:
-    """A value the param itself accepts, small enough to stay fast."""
+EXTREME_INTS = [10**6, 10**9, 2**31, 2**62, 2**63 - 1]
+EXTREME_FLOATS = [1e-300, 1e9, 1e30, 3.4e38]  # float params stop at float32's largest
+
+
+def _extreme(rng: random.Random, p: Param) -> Any:
+    """The largest values the param accepts (what a user may type in the inspector)."""
+    if p.kind == "float":
+        hi = p.max if p.max is not None else rng.choice(EXTREME_FLOATS)
+        return max(hi, p.min) if p.min is not None else hi
+    top = int(p.max) if p.max is not None else rng.choice(EXTREME_INTS)
+    if p.kind == "int_list":
+        return [top] * rng.randint(1, 3)
+    if p.kind == "shape":
+        return [rng.choice([1, top]) for _ in range(rng.randint(1, 4))]
+    return top
+
+
+def param_value(rng: random.Random, p: Param, big: bool = False, extreme: bool = False) -> Any:
+    """A value the param itself accepts: small enough to stay fast, or with
+    `big`, sizes up to thousands (to reach the size budget), or with `extreme`
+    the largest accepted values (check() must still never raise)."""
     kind = p.kind
+    if extreme and kind in ("int", "float", "ints", "optional_ints", "padding", "int_list", "shape") \
+            and (p.min is None or p.min >= 0):
+        return _extreme(rng, p)
+    if big and kind in ("int", "ints", "int_list") and p.min is not None and p.min >= 1:
+        top = 4096 if p.max is None else min(int(p.max), 4096)
+        return rng.randint(int(p.min), top)
     if kind == "int":
         return _int(rng, p)
     if kind == "float":
@@ -66,10 +91,11 @@ def param_value(rng: random.Random, p: Param) -> Any:
     raise AssertionError(f"add a generator for param kind {kind!r}")
 
 
-def random_params(rng: random.Random, spec: LayerSpec) -> dict[str, Any]:
+def random_params(rng: random.Random, spec: LayerSpec, big: bool = False, extreme: bool = False) -> dict[str, Any]:
     """Some params at random values, the others left to their defaults."""
     for _ in range(20):
-        params = {p.name: param_value(rng, p) for p in spec.params if rng.random() < 0.6}
+        params = {p.name: param_value(rng, p, big and rng.random() < 0.5, extreme and rng.random() < 0.3)
+                  for p in spec.params if rng.random() < 0.6}
         try:
             return spec.validate_params(params)
         except ParamError:  # e.g. a group count the kind refuses; draw again
@@ -77,9 +103,10 @@ def random_params(rng: random.Random, spec: LayerSpec) -> dict[str, Any]:
     return spec.defaults()
 
 
-def random_shape(rng: random.Random, variable: float = 0.1) -> list[int | None]:
+def random_shape(rng: random.Random, variable: float = 0.1, big: bool = False) -> list[int | None]:
     rank = rng.choice([1, 1, 2, 3, 3, 3, 4])
-    return [None if rng.random() < variable else rng.randint(1, 8) for _ in range(rank)]
+    top = 512 if big else 8
+    return [None if rng.random() < variable else rng.randint(1, top) for _ in range(rank)]
 
 
 def _sources(graph: Graph, float_only: bool) -> list[tuple[str, int]]:
@@ -95,11 +122,12 @@ def _sources(graph: Graph, float_only: bool) -> list[tuple[str, int]]:
     return out
 
 
-def _try_add(rng: random.Random, graph: Graph, spec: LayerSpec, cache: dict, keep_error: float) -> bool:
+def _try_add(rng: random.Random, graph: Graph, spec: LayerSpec, cache: dict, keep_error: float,
+             big: bool = False, extreme: bool = False) -> bool:
     sources = _sources(graph, float_only=spec.type != "Embedding")
     if not sources:
         return False
-    node = graph.add_node(spec.type, random_params(rng, spec), pos=(rng.uniform(0, 2000), rng.uniform(0, 2000)))
+    node = graph.add_node(spec.type, random_params(rng, spec, big, extreme), pos=(rng.uniform(0, 2000), rng.uniform(0, 2000)))
     for port in range(len(node.input_ports())):
         src, src_port = rng.choice(sources)
         try:
@@ -114,8 +142,13 @@ def _try_add(rng: random.Random, graph: Graph, spec: LayerSpec, cache: dict, kee
     return False
 
 
-def random_graph(rng: random.Random, max_layers: int = 12, keep_error: float = 0.05) -> Graph:
-    """A random, structurally valid graph: a DAG of catalog nodes with valid params."""
+def random_graph(rng: random.Random, max_layers: int = 12, keep_error: float = 0.05, big: float = 0.1,
+                 extreme: float = 0.05) -> Graph:
+    """A random, structurally valid graph: a DAG of catalog nodes with valid params.
+    A fraction `big` of the graphs get large sizes (most then exceed the test budget),
+    a fraction `extreme` the largest values each param accepts."""
+    large = rng.random() < big
+    huge = not large and rng.random() < extreme
     graph = Graph(name=f"fuzz {rng.randrange(10**6)}", description=rng.choice(["", "random graph ✓"]))
     cache: dict = {}
     for i in range(rng.choice([1, 1, 1, 2, 3])):
@@ -124,10 +157,12 @@ def random_graph(rng: random.Random, max_layers: int = 12, keep_error: float = 0
             graph.add_node("Embedding", random_params(rng, _BY_TYPE["Embedding"]), id=f"embed{i}")
             graph.add_edge(f"tokens{i}", f"embed{i}")
         else:
-            graph.add_node("Input", {"shape": random_shape(rng)}, id=f"in{i}")
+            shape = _extreme(rng, _BY_TYPE["Input"].param("shape")) if huge and rng.random() < 0.5 \
+                else random_shape(rng, big=large)
+            graph.add_node("Input", {"shape": shape}, id=f"in{i}")
     for _ in range(rng.randint(1, max_layers)):
         for _attempt in range(8):
-            if _try_add(rng, graph, rng.choice(SPECS), cache, keep_error):
+            if _try_add(rng, graph, rng.choice(SPECS), cache, keep_error, large, huge):
                 break
     read = {e.src for e in graph.edges}
     for node in list(graph):

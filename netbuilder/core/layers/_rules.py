@@ -5,7 +5,6 @@ Every formula here is PyTorch's own, so inferred shapes equal real ones.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from netbuilder.core.params import Param
@@ -24,6 +23,16 @@ def dims(shape: Shape) -> str:
     return "×".join("?" if s is None else str(s) for s in shape) or "scalar"
 
 
+def merged_size(column: Sequence[int | None]) -> int | None:
+    """The size of an element-wise result along one axis, inputs already
+    known to agree: a known size, except that a known 1 beside a variable
+    size is variable (PyTorch broadcasts 1 against any n)."""
+    known_sizes = [d for d in column if d is not None]
+    if not known_sizes or (len(known_sizes) < len(column) and known_sizes[0] == 1):
+        return None
+    return known_sizes[0]
+
+
 def need_rank(type_name: str, shape: Shape, ranks: Sequence[int], what: str) -> None:
     """Refuse an input whose rank (batch excluded) is not one of `ranks`."""
     if len(shape) not in ranks:
@@ -33,18 +42,36 @@ def need_rank(type_name: str, shape: Shape, ranks: Sequence[int], what: str) -> 
         )
 
 
+INT32_MAX = 2**31 - 1
+
+
+def window_fits(name: str, axis: str, n: int | None, k: int, s: int, left: int, right: int, d: int) -> None:
+    """PyTorch's pooling (and parts of its convolution) arithmetic is 32-bit:
+    beyond 2^31 − 1 it overflows (avg_pool1d refuses a kernel of 2^31, max_pool1d
+    miscomputes a dilation of 2^31 − 1), so such a window is a shape error here."""
+    values = {"kernel_size": k, "stride": s, "padding": max(left, right), "dilation": d,
+              "dilated kernel d·(k−1)+1": d * (k - 1) + 1}
+    if n is not None:
+        values["padded input"] = n + left + right
+    for what, value in values.items():
+        if value > INT32_MAX:
+            raise ShapeError(f"{name}: {what} {value} along {axis} is more than {INT32_MAX}, the largest size "
+                             "PyTorch's convolution and pooling arithmetic handles; use a smaller value")
+
+
 def conv_out(n: int | None, k: int, s: int, p: int | tuple[int, int], d: int, *, name: str, axis: str) -> int | None:
     """floor((n + 2p − d(k−1) − 1)/s) + 1, with an error that names the values.
 
     `p` is the padding on each side, or a (left, right) pair for the
     asymmetric padding PyTorch uses for 'same' with an even kernel."""
+    left, right = (p, p) if isinstance(p, int) else p
+    window_fits(name, axis, n, k, s, left, right, d)
     if n is None:
         return None
-    left, right = (p, p) if isinstance(p, int) else p
     span = d * (k - 1) + 1
     padded = n + left + right
     if span > padded:
-        fix = max(0, math.ceil((span - n) / 2))
+        fix = max(0, -((n - span) // 2))  # ceil((span − n)/2) in ints: sizes may exceed a float
         pad_text = f"2·padding {left}" if left == right else f"padding {left}+{right}"
         if d > 1:
             eff = f"{k} (dilation {d} → spans {span})"
@@ -62,6 +89,7 @@ def pool_out(n: int | None, k: int, s: int, p: int, d: int, ceil_mode: bool, *, 
     """PyTorch's pooling size (aten pooling_output_shape), including
     ceil_mode's 'last window must start inside the input' rule and the
     padding ≤ kernel/2 limit (on the kernel itself, not the dilated span)."""
+    window_fits(name, axis, n, k, s, p, p, d)
     if p > k // 2:
         raise ShapeError(f"{name}: padding {p} must be at most half the kernel {k} (PyTorch's rule); "
                          f"use padding ≤ {k // 2} or a kernel ≥ {2 * p}")
@@ -81,7 +109,7 @@ def _window_too_large(name: str, axis: str, n: int, k: int, s: int, p: int, d: i
     """The pooling 'output size is too small' error, with only the fixes that work."""
     span, padded = d * (k - 1) + 1, n + 2 * p
     fixes = [f"a kernel ≤ {(padded - 1) // d + 1}"]
-    need_pad = math.ceil((span - n) / 2)
+    need_pad = -((n - span) // 2)  # ceil((span − n)/2), exact for any size
     if need_pad <= k // 2:
         fixes.append(f"padding ≥ {need_pad}")
     if not ceil_mode and span - padded <= s - 1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netbuilder.core.layers._rules import dims, known, need_rank
+from netbuilder.core.layers._rules import dims, known, merged_size, need_rank
 from netbuilder.core.params import Param
 from netbuilder.core.spec import LayerSpec, ModuleCall, ShapeError, register
 
@@ -11,7 +11,7 @@ def _sampling_infer(ins, p):
     mu, logvar = ins
     if len(mu) != len(logvar) or any(a is not None and b is not None and a != b for a, b in zip(mu, logvar)):
         raise ShapeError(f"Sampling needs mu and logvar of the same shape; got mu {dims(mu)} and logvar {dims(logvar)}")
-    return [tuple(a if a is not None else b for a, b in zip(mu, logvar))]
+    return [tuple(merged_size(column) for column in zip(mu, logvar))]  # 1 beside ? broadcasts
 
 
 register(LayerSpec(

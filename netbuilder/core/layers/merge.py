@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 
-from netbuilder.core.layers._rules import dims, prod
+from netbuilder.core.layers._rules import dims, merged_size, prod
 from netbuilder.core.params import Param
 from netbuilder.core.spec import LayerSpec, ShapeError, register
 
@@ -26,8 +26,9 @@ def _elementwise_infer(type_name: str):
             if len(s) != len(first) or any(a is not None and b is not None and a != b for a, b in zip(first, s)):
                 raise ShapeError(f"{type_name} needs equal shapes; in1 is {dims(first)} but in{i} is {dims(s)} — "
                                  "insert a 1×1 Conv2d or Linear to match them")
-        # a size known on any input is the size of all of them
-        return [tuple(next((d for d in column if d is not None), None) for column in zip(*ins))]
+        # a size known on any input is the size of all of them, except a known 1 beside a
+        # variable size: PyTorch broadcasts 1 against any n, so the result is the variable one
+        return [tuple(merged_size(column) for column in zip(*ins))]
     return infer
 
 

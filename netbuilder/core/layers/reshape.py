@@ -115,11 +115,22 @@ def _upsample_infer(ins, p):
         return [(x[0], *ntuple(size, n))]
     scale = p["scale_factor"]
     # PyTorch: floor(input size × scale), computed in double precision.
-    out = tuple(None if s is None else int(math.floor(s * scale)) for s in x[1:])
+    out = tuple(None if s is None else _scaled(s, scale, x) for s in x[1:])
     if any(o is not None and o < 1 for o in out):
         raise ShapeError(f"Upsample: scale_factor {scale} turns input {dims(x)} into {dims((x[0], *out))}; "
                          f"every size must stay ≥ 1, so use scale_factor ≥ {1 / min(s for s in x[1:] if s):.3g}")
     return [(x[0], *out)]
+
+
+def _scaled(size: int, scale: float, x: tuple) -> int:
+    try:
+        value = size * scale
+    except OverflowError:  # a size beyond any float
+        value = math.inf
+    if not math.isfinite(value):  # e.g. 10^9 × 1e300: no tensor can be that large
+        raise ShapeError(f"Upsample: scale_factor {scale:g} makes input {dims(x)} larger than any tensor can be; "
+                         "use a smaller scale_factor")
+    return int(math.floor(value))
 
 
 def _upsample_module(ins, p):

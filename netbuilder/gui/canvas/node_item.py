@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from netbuilder.core.graph import Node
@@ -19,7 +19,7 @@ from netbuilder.core.shapes import ERROR, OK, WAITING, NodeShapes, format_shape
 from netbuilder.gui import theme
 from netbuilder.gui.canvas.port_item import PortItem
 from netbuilder.gui.canvas.style import (
-    GRID, HEADER_H, LOD_TEXT, LOD_TITLE, NODE_W, font, node_height, param_summary, port_y,
+    GRID, HEADER_H, LOD_TEXT, LOD_TITLE, NODE_W, font, node_height, overview_title, param_summary, port_y,
 )
 from netbuilder.gui.resources import category_pixmap
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from netbuilder.gui.canvas.edge_item import EdgeItem
 
 PAD = 9.0
+OVERVIEW_PX = 12.5  # screen pixels of text when zoomed out
 MARGIN = 60.0  # room around the body for the badge and port labels
 
 
@@ -44,7 +45,8 @@ class NodeItem(QGraphicsItem):
         self.status = WAITING
         self.message = ""
         self.help = node.spec.help
-        self.title = self.summary = self.footer = ""
+        self.overview = overview_title(node.id, node.type)
+        self.title = self.summary = self.footer = self.short_footer = ""
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
@@ -63,9 +65,9 @@ class NodeItem(QGraphicsItem):
             self.height = new_height
         self._sync_ports(self.inputs, ins, False)
         self._sync_ports(self.outputs, outs, True)
-        metrics = QFontMetrics(font(9.5, bold=True))
+        metrics = QFontMetrics(font(10, bold=True))
         self.title = metrics.elidedText(node.id, Qt.TextElideMode.ElideRight, int(NODE_W - 2 * PAD - 22))
-        self.summary = QFontMetrics(font(8.5)).elidedText(
+        self.summary = QFontMetrics(font(9)).elidedText(
             param_summary(node), Qt.TextElideMode.ElideRight, int(NODE_W - 2 * PAD))
         self.dtype = node.params.get("dtype", "float32") if node.type == "Input" else "float32"
         self._update_tooltip()
@@ -88,15 +90,17 @@ class NodeItem(QGraphicsItem):
         status = info.status if info is not None else WAITING
         self.status, self.message = status, (info.message if info is not None else "")
         if status == OK and info is not None:
-            if info.outputs:
-                self.footer = "→ " + ",  ".join(format_shape(s) for s in info.outputs)
+            if self.outputs:
+                self.footer = "→ " + ",  ".join(format_shape(s) for s in info.outputs[:len(self.outputs)])
             else:  # an Output node: what arrives
                 self.footer = "← " + ",  ".join(format_shape(s) for s in info.inputs if s is not None)
         elif status == ERROR:
-            self.footer = "⚠ " + self.message
+            self.footer = "⚠ " + self.message.removeprefix(f"{self.type_name}: ")
         else:
             self.footer = "waiting for input"
-        self.footer = QFontMetrics(font(8.5, mono=True)).elidedText(
+        self.short_footer = self.footer.replace("→ ", "").replace("← ", "") if status == OK else (
+            "⚠ shape error" if status == ERROR else "waiting")
+        self.footer = QFontMetrics(font(9, mono=True)).elidedText(
             self.footer, Qt.TextElideMode.ElideRight, int(NODE_W - 2 * PAD))
         for port in self.inputs:
             shape = info.inputs[port.index] if info is not None and port.index < len(info.inputs) else None
@@ -153,16 +157,41 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(border, 2.5 if selected or self.status == ERROR else 1.0))
         painter.setBrush(QBrush(t.color("node_body")))
         painter.drawRoundedRect(body, 7, 7)
-        self._paint_header(painter, t)
-        if lod < LOD_TEXT:  # mid distance: only the type, large
-            painter.setPen(t.color("node_text"))
-            painter.setFont(font(15, bold=True))
-            painter.drawText(body.adjusted(4, HEADER_H, -4, 0), Qt.AlignmentFlag.AlignCenter, self.type_name)
+        if lod < LOD_TEXT:  # mid distance: type and shape, in letters that stay legible
+            self._paint_overview(painter, t, lod)
         else:
+            self._paint_header(painter, t)
             self._paint_text(painter, t)
             self._paint_port_labels(painter, t)
         if self.status == ERROR:
             self._paint_badge(painter, t)
+
+    def _paint_overview(self, painter: QPainter, t: theme.Theme, lod: float) -> None:
+        """Two halves: the type on the category colour, the output shape below,
+        each in a font sized to about 10 screen pixels (shrunk to fit)."""
+        half = self.height / 2
+        top = QPainterPath()
+        top.addRoundedRect(QRectF(0.5, 0.5, NODE_W - 1, half + 6), 6.5, 6.5)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, NODE_W, half))
+        painter.fillPath(top.intersected(clip), self.accent)
+        lines = ((QRectF(4, 0, NODE_W - 8, half), self.overview, QColor("#ffffff"), True),
+                 (QRectF(4, half, NODE_W - 8, half), self.short_footer, self._footer_color(t), False))
+        for rect, text, colour, bold in lines:
+            size = min(OVERVIEW_PX / lod, rect.height() * 0.72)
+            f = QFont(font(9, bold=bold))
+            f.setPixelSize(max(1, int(size)))
+            width = QFontMetrics(f).horizontalAdvance(text)
+            if width > rect.width():
+                f.setPixelSize(max(1, int(size * rect.width() / width)))
+            painter.setFont(f)
+            painter.setPen(colour)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _footer_color(self, t: theme.Theme) -> QColor:
+        if self.status == ERROR:
+            return t.color("error")
+        return t.color("shape_text") if self.status == OK else t.color("node_muted")
 
     def _paint_header(self, painter: QPainter, t: theme.Theme) -> None:
         header = QPainterPath()
@@ -174,7 +203,7 @@ class NodeItem(QGraphicsItem):
         painter.fillPath(header.intersected(clip), colour)
         painter.drawPixmap(QPointF(PAD - 3, (HEADER_H - 16) / 2), category_pixmap(self.category, 16))
         painter.setPen(QColor("#ffffff"))
-        painter.setFont(font(9.5, bold=True))
+        painter.setFont(font(10, bold=True))
         painter.drawText(QRectF(PAD + 17, 0, NODE_W - PAD - 20, HEADER_H),
                          Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
 
@@ -182,13 +211,12 @@ class NodeItem(QGraphicsItem):
         left = QRectF(PAD, HEADER_H + 4, NODE_W - 2 * PAD, 16)
         align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
         painter.setPen(t.color("node_muted"))
-        painter.setFont(font(8.5))
+        painter.setFont(font(9))
         painter.drawText(left, align, self.type_name)
         painter.setPen(t.color("node_text"))
         painter.drawText(left.translated(0, 17), align, self.summary)
-        painter.setFont(font(8.5, mono=True))
-        painter.setPen(t.color("error") if self.status == ERROR else t.color(
-            "shape_text") if self.status == OK else t.color("node_muted"))
+        painter.setFont(font(9, mono=True))
+        painter.setPen(self._footer_color(t))
         painter.drawText(QRectF(PAD, self.height - 22, NODE_W - 2 * PAD, 18), align, self.footer)
 
     def _paint_port_labels(self, painter: QPainter, t: theme.Theme) -> None:

@@ -8,7 +8,7 @@ commands; the resulting Graph events update the items.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from netbuilder.core.graph import Edge, Graph, GraphEvent
@@ -25,9 +25,12 @@ SNAP_RADIUS = 16.0  # how close a release must be to a port to connect
 
 class GraphScene(QGraphicsScene):
     nodes_rebuilt = Signal()  # after a reset (new file): the view refits
+    layout_changed = Signal()  # nodes added, removed, moved or re-checked: the minimap redraws
+    # a connection dragged from (node, port, is_output) and let go on empty canvas at a scene point
+    connection_dropped = Signal(str, int, bool, QPointF)
 
-    def __init__(self, graph: Graph, editor: Editor, live: LiveShapes) -> None:
-        super().__init__()
+    def __init__(self, graph: Graph, editor: Editor, live: LiveShapes, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.graph, self.editor, self.live = graph, editor, live
         self.snap = False
         self.node_items: dict[str, NodeItem] = {}
@@ -77,6 +80,8 @@ class GraphScene(QGraphicsScene):
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         kind, nid = event.kind, event.node_id
+        if kind in ("node_added", "node_removed", "node_moved"):
+            self.layout_changed.emit()
         if kind == "node_added":
             self._add_node_item(nid)
             self._dirty.add(nid)
@@ -117,6 +122,8 @@ class GraphScene(QGraphicsScene):
             if self._applied.get(nid) is not info:
                 changed.add(nid)
         self._dirty.clear()
+        if changed:
+            self.layout_changed.emit()
         for nid in changed:
             item = self.node_items.get(nid)
             if item is None or nid not in report.nodes:
@@ -207,6 +214,8 @@ class GraphScene(QGraphicsScene):
             if other is not None and other is not start:
                 side = "an input to an output" if other.is_output == start.is_output else "two different layers"
                 self.editor.message.emit(f"Cannot connect: connect {side}.")
+            elif other is None and not any(isinstance(i, NodeItem) for i in self.items(pos)):
+                self.connection_dropped.emit(start.node_id, start.index, start.is_output, pos)
             return
         src, dst = (start, end) if start.is_output else (end, start)
         self.editor.connect(src.node_id, src.index, dst.node_id, dst.index)

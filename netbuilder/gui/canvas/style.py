@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
 
 from netbuilder.core.graph import Node
 
@@ -22,8 +23,8 @@ GRID = 20.0  # snap step and minor grid
 COLUMN_DX, ROW_DY = 220.0, 120.0  # auto-layout spacing (the presets' too)
 
 # level of detail (screen pixels per scene pixel) below which details are skipped
-LOD_TEXT = 0.45  # node params, edge labels, port labels
-LOD_TITLE = 0.2  # any text at all
+LOD_TEXT = 0.75  # node params, edge labels, port labels (below this their text is under ~8 px)
+LOD_TITLE = 0.12  # any text at all
 
 # short names for params in the node's one-line summary
 ABBREV = {
@@ -42,9 +43,9 @@ HIDDEN = {"bias", "padding_mode", "eps", "momentum", "affine", "track_running_st
 
 @lru_cache(maxsize=None)
 def font(size: float, bold: bool = False, mono: bool = False) -> QFont:
-    f = QFont("DejaVu Sans Mono" if mono else "")
-    if mono:
-        f.setStyleHint(QFont.StyleHint.Monospace)
+    """The application's font (or the system's fixed-width one) at `size` pt.
+    Callers that change a returned font must copy it first (QFont(f))."""
+    f = QFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont) if mono else QApplication.font())
     f.setPointSizeF(size)
     f.setBold(bold)
     return f
@@ -87,6 +88,23 @@ def param_summary(node: Node) -> str:
         else:
             parts.append(f"{label}{' ' if len(label) > 2 else ''}{text}" if label else text)
     return " · ".join(parts)
+
+
+# common short names of layer types in ids (fc1 is a Linear, bn1 a BatchNorm2d)
+_ALIASES = {"fc": "linear", "dense": "linear", "bn": "batchnorm", "act": "relu", "drop": "dropout",
+            "cat": "concat", "sum": "add", "emb": "embedding", "rnn": "rnn", "pool": "pool"}
+
+
+def overview_title(node_id: str, type_name: str) -> str:
+    """What a zoomed-out node shows: its id when that names a role (mu,
+    logvar, code, classifier), else its type (conv1 → Conv2d, layer1_0_bn1 →
+    BatchNorm2d): numbered, long or type-like ids read worse than the type."""
+    word = node_id.lower()
+    kind = type_name.lower()
+    if not node_id.isalpha() or not 2 <= len(node_id) <= 12 or word in kind or _ALIASES.get(word, "#") in kind or kind.rstrip(
+            "0123456789d") in word:
+        return type_name
+    return node_id
 
 
 def port_y(index: int, count: int, height: float) -> float:

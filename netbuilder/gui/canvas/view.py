@@ -18,16 +18,21 @@ from PySide6.QtWidgets import QGraphicsView
 
 from netbuilder.gui import theme
 from netbuilder.gui.canvas.edge_item import EdgeItem
+from netbuilder.gui.canvas.minimap import MiniMap
 from netbuilder.gui.canvas.scene import GraphScene
 from netbuilder.gui.canvas.style import GRID, NODE_H, NODE_W, font
 
 LAYER_MIME = "application/x-netbuilder-layer"
 MIN_ZOOM, MAX_ZOOM = 0.04, 3.0
 READABLE_ZOOM = 0.5  # below this, node text is simplified (see node_item LOD)
+LEGIBLE_ZOOM = 0.3  # a first view fits the whole network down to this zoom
+START_ZOOM = 0.5  # otherwise it opens on the inputs at this zoom (type and shape readable)
 
 
 class GraphView(QGraphicsView):
     quick_add_requested = Signal(QPoint, QPointF)  # global position, scene position
+    node_double_clicked = Signal(str)  # edit this layer in the inspector
+    context_menu_requested = Signal(QPoint, QPointF)  # global position, scene position
     zoom_changed = Signal(float)
 
     def __init__(self, scene: GraphScene) -> None:
@@ -50,7 +55,16 @@ class GraphView(QGraphicsView):
         self._pan_from: QPoint | None = None
         self._space = False
         self._drop_edge: EdgeItem | None = None
-        scene.nodes_rebuilt.connect(self.fit_to_view)
+        self.minimap = MiniMap(self)
+        scene.nodes_rebuilt.connect(self.show_network)
+        scene.layout_changed.connect(self.minimap.invalidate)
+        self.horizontalScrollBar().valueChanged.connect(self.minimap.sync)
+        self.verticalScrollBar().valueChanged.connect(self.minimap.sync)
+        self.zoom_changed.connect(self.minimap.sync)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.minimap.sync()
 
     # ------------------------------------------------------------------ zoom
     def zoom(self) -> float:
@@ -80,23 +94,43 @@ class GraphView(QGraphicsView):
         self.set_zoom(self.zoom() * factor)
         self.setTransformationAnchor(anchor)
 
+    def network_rect(self) -> QRectF | None:
+        items = list(self.graph_scene.node_items.values())
+        if not items:
+            return None
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        return rect.adjusted(-30, -30, 30, 30)
+
+    def _fit_zoom(self, rect: QRectF) -> float:
+        view = self.viewport().rect()
+        return min(view.width() / max(rect.width(), 1), view.height() / max(rect.height(), 1))
+
     def fit_to_view(self, rect: QRectF | None = None) -> None:
         """Show the whole network (or `rect`), never larger than 1:1."""
-        if rect is None:
-            items = list(self.graph_scene.node_items.values())
-            if not items:
-                self.resetTransform()
-                self.centerOn(0, 0)
-                return
-            rect = items[0].sceneBoundingRect()
-            for item in items[1:]:
-                rect = rect.united(item.sceneBoundingRect())
-        rect = rect.adjusted(-30, -30, 30, 30)
-        view = self.viewport().rect()
-        factor = min(view.width() / max(rect.width(), 1), view.height() / max(rect.height(), 1))
+        rect = rect or self.network_rect()
         self.resetTransform()
-        self.set_zoom(min(1.0, factor))
+        if rect is None:
+            self.centerOn(0, 0)
+            self.zoom_changed.emit(1.0)
+            return
+        self.set_zoom(min(1.0, self._fit_zoom(rect)))
         self.centerOn(rect.center())
+
+    def show_network(self) -> None:
+        """The first view of a network: all of it when that stays legible;
+        otherwise its start (the inputs) at a zoom where every label reads,
+        with the minimap showing the rest. F fits everything."""
+        rect = self.network_rect()
+        if rect is None or self._fit_zoom(rect) >= LEGIBLE_ZOOM:
+            self.fit_to_view(rect)
+            return
+        self.resetTransform()
+        self.set_zoom(START_ZOOM)
+        width = self.viewport().width() / self.zoom()
+        self.centerOn(QPointF(rect.left() + width / 2, rect.center().y()))
+        self.minimap.invalidate_now()
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.node_items.get(node_id)
@@ -116,6 +150,16 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        item = self.itemAt(event.position().toPoint())
+        while item is not None and not hasattr(item, "node_id"):
+            item = item.parentItem()
+        if item is not None and not hasattr(item, "is_output"):  # a layer, not one of its ports
+            self.node_double_clicked.emit(item.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._pan_from is not None:
@@ -146,6 +190,9 @@ class GraphView(QGraphicsView):
         if event.key() == Qt.Key.Key_Tab and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.request_quick_add()
             return
+        if event.key() == Qt.Key.Key_Escape:
+            self.graph_scene.clearSelection()
+            return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
@@ -155,6 +202,17 @@ class GraphView(QGraphicsView):
             self.viewport().unsetCursor()
             return
         super().keyReleaseEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        """Right click: a layer or connection under the cursor joins the selection first."""
+        pos = self.mapToScene(event.pos())
+        item = self.itemAt(event.pos())
+        while item is not None and not item.flags() & item.GraphicsItemFlag.ItemIsSelectable:
+            item = item.parentItem()
+        if item is not None and not item.isSelected():
+            self.graph_scene.clearSelection()
+            item.setSelected(True)
+        self.context_menu_requested.emit(event.globalPos(), pos)
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - keep Tab for quick-add
         return False

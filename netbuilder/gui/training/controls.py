@@ -40,7 +40,9 @@ class TrainingControls(QWidget):
 
         self.dataset = QComboBox()
         self.dataset.setToolTip("built-in dataset, or a CSV / .npz / IDX file or an image folder")
-        self.dataset.addItems(engine.builtin_datasets())
+        for name in engine.builtin_datasets():
+            self.dataset.addItem(name)
+            self.dataset.setItemData(self.dataset.count() - 1, engine.dataset_help(name), Qt.ItemDataRole.ToolTipRole)
         browse = QToolButton(text="…")
         browse.setToolTip("use your own data")
         browse.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -66,7 +68,8 @@ class TrainingControls(QWidget):
         self.optimizer = QComboBox()
         self.optimizer.addItems(engine.optimizers())
         form.addRow("Optimizer", self.optimizer)
-        self.lr = _float_box(1e-7, 100.0, 7, "learning rate")
+        # wide range, many decimals: the form must show any lr a file holds without rounding it
+        self.lr = _float_box(1e-15, 1e38, 15, "learning rate")
         form.addRow("Learning rate", self.lr)
         self.batch_size = _int_box(1, 1 << 20, "samples per optimizer step")
         form.addRow("Batch size", self.batch_size)
@@ -99,7 +102,7 @@ class TrainingControls(QWidget):
             "task": self.task.currentData,
             "loss": self.loss.terms,
             "optimizer": self.optimizer.currentText,
-            "lr": lambda: float(f"{self.lr.value():.7g}"),
+            "lr": lambda: float(f"{self.lr.value():.12g}"),
             "batch_size": self.batch_size.value,
             "epochs": self.epochs.value,
             "device": self.device.currentText,
@@ -180,6 +183,12 @@ class TrainingControls(QWidget):
         if block != self._block:
             self._block = copy.deepcopy(block)
             self.changed.emit(block)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a setting chosen elsewhere in the dock (e.g. the feature-map layer)."""
+        if self._block.get(key) != value:
+            self._block = {**copy.deepcopy(self._block), key: value}
+            self.changed.emit(copy.deepcopy(self._block))
 
     # -------------------------------------------------------------- helpers
     def _default_terms(self) -> list[dict[str, Any]]:

@@ -25,8 +25,21 @@ class CurvesPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(self._toolbar())
+        self.legend = QLabel(" ")
+        self.legend.setObjectName("curveLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legend)
         layout.addWidget(self.readout)
+
+    def refresh(self) -> int:
+        """Push new points to the plots (the dock's timer calls this)."""
+        updated = self.curves.refresh()
+        html = self.curves.legend_html() or " "
+        if html != self.legend.text():
+            self.legend.setText(html)
+        return updated
 
     def _toolbar(self) -> QHBoxLayout:
         bar = QHBoxLayout()

@@ -10,6 +10,7 @@ every edit even when the child dies of NaN, out-of-memory or a crash.
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Qt, Signal
@@ -23,6 +24,7 @@ from netbuilder.gui.training.samples_view import SamplesView
 from netbuilder.gui.training.settings_command import SetTrainingCommand
 
 POLL_MS = 40
+STOP_TIMEOUT_S = 3.0  # then the child is terminated: Stop always works
 STRUCTURAL = {"node_added", "node_removed", "edge_added", "edge_removed", "params_changed", "reset"}
 TERMINAL = {"finished", "failed", "stopped"}
 
@@ -57,10 +59,15 @@ class TrainingDock(QDockWidget):
         self.run_panel.resume_clicked.connect(self.resume)
         self.run_panel.stop_clicked.connect(self.stop)
         self.controls.changed.connect(self._on_settings_edited)
+        self.samples.feature_node_chosen.connect(lambda node: self.controls.set_setting("feature_node", node))
 
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.drain)
+        self._stopper: threading.Thread | None = None
+        self._stop_watch = QTimer(self)
+        self._stop_watch.setInterval(50)
+        self._stop_watch.timeout.connect(self._check_stopped)
 
         window.installEventFilter(self)
         app = QApplication.instance()
@@ -69,28 +76,30 @@ class TrainingDock(QDockWidget):
         QTimer.singleShot(0, self._attach)
 
     def _layout(self) -> QWidget:
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.run_panel)
-        column.addWidget(self.controls)
-        column.addStretch(1)
+        """Run bar across the top; below it settings | curves | learned views."""
         scroll = QScrollArea()
-        scroll.setWidget(left)
+        scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(300)
+        scroll.setMinimumWidth(self.controls.minimumSizeHint().width() + 14)  # + a vertical scroll bar
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("trainingSplitter")
         splitter.addWidget(scroll)
         splitter.addWidget(self.curves)
         splitter.addWidget(self.samples)
+        splitter.setCollapsible(1, False)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 3)
-        splitter.setStretchFactor(2, 2)
-        splitter.setSizes([340, 800, 460])
-        return splitter
+        splitter.setStretchFactor(2, 3)
+        splitter.setSizes([scroll.minimumWidth(), 760, 520])
+        self.splitter = splitter
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.run_panel)
+        column.addWidget(splitter, 1)
+        return body
 
     # -------------------------------------------------------------- graph
     @property
@@ -165,6 +174,8 @@ class TrainingDock(QDockWidget):
         name = f"run {self.run_count}"
         self.curves.curves.begin_run(name, self.epochs)
         self.samples.reset()
+        self.samples.feature_choices = _channel_nodes(self.graph)
+        self.samples.feature_node = settings.get("feature_node")
         self.run_panel.clear_message()
         self.run_panel.set_state("starting")
         self.run_panel.show_done(f"{name}: starting…", 0.0)
@@ -182,13 +193,23 @@ class TrainingDock(QDockWidget):
             self.run.resume()
 
     def stop(self) -> None:
-        """Ask the child to stop; it is killed if it does not answer in time."""
-        if self.run is None:
+        """Ask the child to stop; it is killed if it does not answer in time.
+        The waiting happens on a helper thread, so the editor never freezes."""
+        if self.run is None or self._stopper is not None:
             return
         self.run_panel.set_state("stopping")
         self.run_panel.show_done("stopping…")
-        QApplication.processEvents()
-        self.run.stop(timeout=3.0)
+        self.timer.stop()  # the helper thread owns the run until it has stopped
+        self._stopper = threading.Thread(target=self.run.stop, kwargs={"timeout": STOP_TIMEOUT_S},
+                                         name="netbuilder-stop", daemon=True)
+        self._stopper.start()
+        self._stop_watch.start()
+
+    def _check_stopped(self) -> None:
+        if self._stopper is None or self._stopper.is_alive():
+            return
+        self._stop_watch.stop()
+        self._stopper = None
         self.drain()
         if self.run is not None:  # the child died before saying "stopped"
             self._end("stopped", {"event": "stopped"})
@@ -196,9 +217,13 @@ class TrainingDock(QDockWidget):
     def shutdown(self) -> None:
         """The window is closing: stop the child so no process outlives the editor."""
         self.timer.stop()
+        self._stop_watch.stop()
+        if self._stopper is not None:
+            self._stopper.join(STOP_TIMEOUT_S + 3)
+            self._stopper = None
         if self.run is not None:
             try:
-                self.run.stop(timeout=3.0)
+                self.run.stop(timeout=STOP_TIMEOUT_S)
             finally:
                 self.run = None
                 self.run_panel.set_state("idle")
@@ -228,7 +253,7 @@ class TrainingDock(QDockWidget):
             self._handle(event)
             if self.run is None:
                 break
-        self.curves.curves.refresh()
+        self.curves.refresh()
         if self.run is not None and not events and not run.running:
             self._end("failed", {"event": "failed", "kind": "error",
                                  "message": "the training process ended without a word (it may have crashed)"})
@@ -239,7 +264,8 @@ class TrainingDock(QDockWidget):
             self.epochs = int(event.get("epochs") or self.epochs)
             self.steps_per_epoch = event.get("steps_per_epoch")
             self.curves.curves.current.epochs = self.epochs
-            self.samples.reset(event.get("input_shape"), event.get("class_names"))
+            self.samples.image_shape = tuple(event.get("image_shape") or event.get("input_shape") or ()) or None
+            self.samples.class_names = event.get("class_names")
             self.run_panel.set_state("running")
             self.run_panel.show_started(event)
         elif kind == "step":
@@ -280,3 +306,16 @@ def _training_run_class() -> Any:
     from netbuilder.train.runner import TrainingRun  # imports torch: only when training starts
 
     return TrainingRun
+
+
+def _channel_nodes(graph: Any) -> list[str]:
+    """Nodes whose output is channels × height × width: feature maps to show."""
+    from netbuilder.core.shapes import check
+
+    report = check(graph)
+    out = []
+    for node_id in graph.topological_order():
+        shape = report.output_shape(node_id) if graph.nodes[node_id].type not in ("Input", "Output") else None
+        if shape is not None and len(shape) == 3 and None not in shape:
+            out.append(node_id)
+    return out

@@ -46,6 +46,11 @@ def builtin_datasets() -> list[str]:
     return _names(_attr("data", "BUILTIN_DATASETS", "builtin_datasets", "BUILTINS", "DATASETS"), _FALLBACK_DATASETS)
 
 
+def dataset_help(name: str) -> str:
+    info = (_attr("data", "BUILTIN_DATASETS") or {}).get(name)
+    return str(getattr(info, "help", "")) if info is not None else ""
+
+
 @lru_cache(maxsize=1)
 def optimizers() -> list[str]:
     return _names(_attr("settings", "OPTIMIZERS") or _attr("trainer", "OPTIMIZERS"), _FALLBACK_OPTIMIZERS)
@@ -53,7 +58,8 @@ def optimizers() -> list[str]:
 
 @lru_cache(maxsize=1)
 def loss_types() -> list[str]:
-    return _names(_attr("losses", "LOSS_TERMS", "LOSSES", "TERMS", "loss_names"), _FALLBACK_LOSSES)
+    names = _attr("loss_defaults", "LOSS_TERMS") or _attr("losses", "LOSS_TERMS", "LOSSES", "TERMS", "loss_names")
+    return _names(names, _FALLBACK_LOSSES)
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +77,9 @@ def devices() -> list[str]:
 
 
 def default_loss_terms(graph: Any, task: str | None) -> list[dict[str, Any]]:
-    fn = _attr("runner", "default_loss_terms") or _attr("losses", "default_loss_terms")
+    # loss_defaults needs no torch (losses does: ~1 s on the start-up path)
+    fn = _attr("loss_defaults", "default_loss_terms") or _attr("losses", "default_loss_terms") \
+        or _attr("runner", "default_loss_terms")
     if fn is None:
         return []
     try:

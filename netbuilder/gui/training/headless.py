@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from netbuilder.gui.training import engine
 
 # the samples tab shown in the screenshot, most telling first
-PREFERRED_TABS = ("Latent", "Reconstruction", "Predictions", "Filters", "Confusion", "Features", "Prior")
+PREFERRED_TABS = ("Latent", "Filters", "Reconstruction", "Predictions", "Confusion", "Features")
 
 
 def headless_overrides(graph: Any, args: Any) -> dict[str, Any]:
@@ -74,9 +74,12 @@ def _make_room(window: Any, dock: Any) -> None:
     """A visible dock with about 45% of the window for the curves."""
     dock.show()
     dock.raise_()
+    if hasattr(window, "setCorner"):  # let the bottom dock span the window: curves need width
+        window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
     area = window.dockWidgetArea(dock) if hasattr(window, "dockWidgetArea") else None
     if area in (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea):
-        window.resizeDocks([dock], [int(window.height() * 0.45)], Qt.Orientation.Vertical)
+        window.resizeDocks([dock], [int(window.height() * 0.56)], Qt.Orientation.Vertical)
     elif area is not None and area != Qt.DockWidgetArea.NoDockWidgetArea:
         window.resizeDocks([dock], [int(window.width() * 0.5)], Qt.Orientation.Horizontal)
     QApplication.processEvents()
@@ -97,7 +100,9 @@ def _screenshot(window: Any, args: Any) -> None:
         return
     try:
         from netbuilder.gui.app import save_window_screenshot
+
+        save_window_screenshot(window, path)
     except ImportError:
         window.grab().save(path)
-        return
-    save_window_screenshot(window, path)
+    except OSError as exc:
+        print(f"netbuilder: {exc}", file=sys.stderr)

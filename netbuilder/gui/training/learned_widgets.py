@@ -93,7 +93,7 @@ def project_2d(points: np.ndarray) -> tuple[np.ndarray, str]:
 
 
 class LatentScatter(pg.PlotWidget):
-    """2-D latent codes coloured by class, one scatter item per class (legend)."""
+    """2-D latent codes coloured by class, one scatter item per class, named at its centroid."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,10 +101,10 @@ class LatentScatter(pg.PlotWidget):
         self.setBackground(pal.color(QPalette.ColorRole.Base))
         self.plot_item = self.getPlotItem()
         self.plot_item.showGrid(x=True, y=True, alpha=0.15)
+        for side in ("left", "bottom"):
+            self.plot_item.getAxis(side).enableAutoSIPrefix(False)
         self.plot_item.setTitle("<span style='font-size:10pt'>Latent space</span>")
-        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextSize="8pt",
-                                               labelTextColor=pal.color(QPalette.ColorRole.Text))
-        self.items: list[pg.ScatterPlotItem] = []
+        self.items: list[pg.GraphicsObject] = []  # scatters and their class tags
         self.count = 0
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
@@ -113,21 +113,29 @@ class LatentScatter(pg.PlotWidget):
             self.setBackground(self.palette().color(QPalette.ColorRole.Base))
 
     def set_points(self, points, labels=None, class_names: list[str] | None = None) -> None:
+        """One scatter per class; each class's name sits at its centroid
+        (a legend box would cover the points in a small tab)."""
         xy, how = project_2d(points)
         labels = np.zeros(len(xy), dtype=np.int64) if labels is None else np.asarray(labels).astype(np.int64)
         for item in self.items:
             self.plot_item.removeItem(item)
-        self.legend.clear()
         self.items = []
         classes = np.unique(labels) if len(labels) else []
         for k in classes:
             mask = labels == k
             color = QColor(CLASS_COLORS[int(k) % len(CLASS_COLORS)])
             name = class_names[int(k)] if class_names and 0 <= k < len(class_names) else str(int(k))
-            item = pg.ScatterPlotItem(xy[mask, 0], xy[mask, 1], size=5, pen=None, brush=color,
-                                      name=name if len(classes) > 1 else None)
-            self.plot_item.addItem(item)  # named items join the legend by themselves
+            item = pg.ScatterPlotItem(xy[mask, 0], xy[mask, 1], size=5, pen=None, brush=color)
+            self.plot_item.addItem(item)
             self.items.append(item)
+            if len(classes) > 1:
+                tag = pg.TextItem(html=f"<b style='color:{color.name()}; font-size:11pt'>{name}</b>",
+                                  anchor=(0.5, 0.5), border=pg.mkPen(QColor(0, 0, 0, 0)),
+                                  fill=QColor(0, 0, 0, 110))
+                centre = xy[mask].mean(axis=0)
+                tag.setPos(float(centre[0]), float(centre[1]))
+                self.plot_item.addItem(tag)
+                self.items.append(tag)
         self.count = len(xy)
         self.plot_item.setLabel("bottom", how.split(",")[0] if how.startswith("z") else "PC 1")
         self.plot_item.setLabel("left", "z₂" if how.startswith("z₁,") else ("PC 2" if how else ""))

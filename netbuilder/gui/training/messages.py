@@ -27,17 +27,21 @@ def graph_problem(graph: Any) -> str | None:
 
 
 def failure_text(event: dict[str, Any]) -> str:
+    """'The loss became NaN ... at step 2 (epoch 1), in cross_entropy. Try a smaller learning rate...'"""
     kind = event.get("kind") or "error"
-    message = str(event.get("message") or "training failed").strip()
+    message = str(event.get("message") or "").strip().rstrip(".")
     step = event.get("step")
     where = f" at step {step}" if step is not None else ""
-    title = {"nan": f"The loss became NaN or infinite{where}.",
-             "oom": f"Out of memory{where}."}.get(kind, f"Training failed{where}.")
-    if message and message.rstrip(".") not in title:
-        title = f"{title} {message[0].upper()}{message[1:]}"
-        if not title.endswith("."):
-            title += "."
-    return f"{title} {HINTS.get(kind, HINTS['error'])}"
+    generic = {"nan": f"The loss became NaN or infinite{where}",
+               "oom": f"Out of memory{where}"}.get(kind, f"Training failed{where}")
+    says_it = {"nan": ("became nan", "nan or inf"), "oom": ("memory",)}.get(kind, ())
+    if not message:
+        title = generic
+    elif any(word in message.lower() for word in says_it):
+        title = message[0].upper() + message[1:]  # the trainer's message already names the cause
+    else:
+        title = f"{generic}: {message}"
+    return f"{title}. {HINTS.get(kind, HINTS['error'])}"
 
 
 def finished_text(epoch: dict[str, Any], verb: str = "Finished") -> str:

@@ -1,4 +1,4 @@
-"""Live training curves: loss, loss terms and validation metrics, the pyqtgraph way.
+"""Live training curves: the runs and their series, drawn the pyqtgraph way.
 
 Each curve is one `PlotDataItem`, created the first time its series gets a
 point and then only fed with `setData` from the dock's timer (`refresh`), its
@@ -10,26 +10,26 @@ its own colour; x is always in epochs, so runs with different batch sizes line u
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
+from netbuilder.gui.training.curves_plot import CurvesPlot
 from netbuilder.gui.training.series import Series
 
 PALETTE = ("#3d8fe0", "#e07b39", "#3fae5a", "#b25ccf", "#d4b21e", "#2fb3b3", "#e0506f", "#8c7ae6")
 
 # which plot a series goes to, its legend label and whether it is per step
 RUN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
-METRIC_LABELS = {"val_accuracy": "val accuracy", "val_mae": "val MAE", "val_mape": "val MAPE %"}
+METRIC_LABELS = {"val_accuracy": "val accuracy %", "val_mae": "val MAE", "val_mape": "val MAPE %"}
 
 
 @dataclass
 class Curve:
+    key: str  # the series: train_step, train, val, term:<name>, val_accuracy, ...
     series: Series
     item: pg.PlotDataItem
     smoothed: bool
@@ -55,109 +55,6 @@ class RunCurves:
         return s.n if s else 0
 
 
-class CurvesPlot(pg.GraphicsLayoutWidget):
-    """Three plots (loss, loss terms, metrics) that lay themselves out in a
-    row when wide and in a column when tall."""
-
-    hovered = Signal(str)  # the crosshair readout text
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        pal = self.palette()
-        self.setBackground(pal.color(QPalette.ColorRole.Base))
-        self._fg = pal.color(QPalette.ColorRole.Text)
-        self.loss_plot = self._make_plot("Loss", "loss", (-8, 8))
-        self.terms_plot = self._make_plot("Loss terms", "weighted term", (-8, 8))
-        self.metric_plot = self._make_plot("Validation metric", "", (-8, -8))  # metrics rise: legend below
-        self._active: list[pg.PlotItem] = [self.loss_plot]
-        self._horizontal: bool | None = None
-        self._vlines = {}
-        for plot in (self.loss_plot, self.terms_plot, self.metric_plot):
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(self._fg, width=1, style=Qt.PenStyle.DotLine))
-            line.setVisible(False)
-            plot.addItem(line, ignoreBounds=True)
-            self._vlines[plot] = line
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self._relayout()
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:  # theme switched: follow it
-            self.setBackground(self.palette().color(QPalette.ColorRole.Base))
-
-    def _make_plot(self, title: str, ylabel: str, legend_at: tuple[int, int]) -> pg.PlotItem:
-        plot = pg.PlotItem(title=f"<span style='font-size:10pt'>{title}</span>")
-        plot.setLabel("bottom", "epoch")
-        if ylabel:
-            plot.setLabel("left", ylabel)
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setDownsampling(auto=True, mode="peak")
-        plot.setClipToView(True)
-        plot.addLegend(offset=legend_at, labelTextSize="8pt", labelTextColor=self._fg,
-                       brush=QColor(128, 128, 128, 30), verSpacing=-6)
-        plot.setMenuEnabled(True)
-        return plot
-
-    # ------------------------------------------------------------ layout
-    def set_active(self, terms: bool, metric: bool) -> None:
-        active = [self.loss_plot] + ([self.terms_plot] if terms else []) + ([self.metric_plot] if metric else [])
-        if active != self._active:
-            self._active = active
-            self._relayout(force=True)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        super().resizeEvent(event)
-        # pyqtgraph resizes during its own __init__ (no _active yet); and
-        # re-parenting plots inside a resize (e.g. from grab()) crashes Qt: defer
-        if hasattr(self, "_active") and (self.width() > 1.4 * self.height()) != self._horizontal:
-            QTimer.singleShot(0, self._relayout)
-
-    def _relayout(self, force: bool = False) -> None:
-        horizontal = self.width() > 1.4 * self.height()
-        if not force and horizontal == self._horizontal:
-            return
-        self._horizontal = horizontal
-        self.ci.clear()
-        for i, plot in enumerate(self._active):
-            self.ci.addItem(plot, row=0 if horizontal else i, col=i if horizontal else 0)
-
-    def active_plots(self) -> list[pg.PlotItem]:
-        return list(self._active)
-
-    # --------------------------------------------------------- crosshair
-    def _on_mouse_moved(self, pos: QPointF) -> None:
-        for plot in self._active:
-            if plot.sceneBoundingRect().contains(pos):
-                x = plot.vb.mapSceneToView(pos).x()
-                for p in self._active:
-                    self._vlines[p].setPos(x)
-                    self._vlines[p].setVisible(True)
-                self.hovered.emit(self._readout(plot, x))
-                return
-        for line in self._vlines.values():
-            line.setVisible(False)
-        self.hovered.emit("")
-
-    def _readout(self, plot: pg.PlotItem, x: float) -> str:
-        parts = [f"epoch {x:.2f}"]
-        owner = getattr(self, "owner", None)
-        for curve in owner.curves_in(plot) if owner else []:
-            if curve.label is None or not curve.item.isVisible():
-                continue
-            point = curve.series.nearest(x, curve.smoothed)
-            if point is not None:
-                parts.append(f"{curve.label} {format_value(point[1])}")
-        return "  ·  ".join(parts[:8])
-
-
-def format_value(v: float) -> str:
-    if not math.isfinite(v):
-        return str(v)
-    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4):
-        return f"{v:.3e}"
-    return f"{v:.4f}"
-
-
 class CurveSet:
     """The runs drawn on a CurvesPlot: routes events to series, creates each
     item once, and pushes new points to pyqtgraph on `refresh`."""
@@ -181,7 +78,17 @@ class CurveSet:
         color = PALETTE[len(self.runs) % len(PALETTE)] if self.keep_runs else PALETTE[0]
         run = RunCurves(name=name, color=color, epochs=max(1, int(epochs)))
         self.runs.append(run)
+        if len(self.runs) == 2:
+            self._name_first_run()
         return run
+
+    def _name_first_run(self) -> None:
+        """A second run arrived: the first one's readout labels get its name."""
+        first = self.runs[0]
+        for curve in first.curves:
+            if curve.label is None or curve.label.startswith(first.name):
+                continue
+            curve.label = f"{first.name} {curve.label}"
 
     def _fade(self, run: RunCurves) -> None:
         """Older runs stay as thin smoothed lines; their raw noise would hide the new run."""
@@ -198,7 +105,6 @@ class CurveSet:
                 plot = self._plot_of(curve.item)
                 if plot is not None:
                     plot.removeItem(curve.item)
-                    plot.legend.removeItem(curve.item)
         self.runs = keep
 
     # ------------------------------------------------------------ events
@@ -234,7 +140,7 @@ class CurveSet:
     def _make_items(self, run: RunCurves, key: str, series: Series) -> None:
         color = QColor(run.color)
         plot, label = self._target(key)
-        prefix = f"{run.name} " if len(self.runs) > 1 or self.keep_runs else ""
+        prefix = f"{run.name} " if len(self.runs) > 1 else ""  # a lone run needs no name
         if _is_step(key):
             style = Qt.PenStyle.SolidLine
             if key != "train_step":
@@ -245,18 +151,18 @@ class CurveSet:
             faint = QColor(color)
             faint.setAlpha(70)
             raw = self._new_item(plot, pg.mkPen(faint, width=1, style=style))
-            smooth = self._new_item(plot, pg.mkPen(color, width=2, style=style), name=f"{prefix}{label}")
-            run.curves += [Curve(series, raw, False, None), Curve(series, smooth, True, prefix + label)]
+            smooth = self._new_item(plot, pg.mkPen(color, width=2, style=style))
+            run.curves += [Curve(key, series, raw, False, None), Curve(key, series, smooth, True, prefix + label)]
             raw.setVisible(series.smoothing > 0)
             return
         style = Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine
-        item = self._new_item(plot, pg.mkPen(color, width=2, style=style), name=f"{prefix}{label}",
+        item = self._new_item(plot, pg.mkPen(color, width=2, style=style),
                               symbol="o" if key != "train" else "s", symbolSize=6,
                               symbolBrush=color, symbolPen=pg.mkPen(color))
-        run.curves.append(Curve(series, item, False, prefix + label))
+        run.curves.append(Curve(key, series, item, False, prefix + label))
 
-    def _new_item(self, plot: pg.PlotItem, pen, name: str | None = None, **kw) -> pg.PlotDataItem:
-        item = pg.PlotDataItem(pen=pen, name=name, connect="finite", **kw)
+    def _new_item(self, plot: pg.PlotItem, pen, **kw) -> pg.PlotDataItem:
+        item = pg.PlotDataItem(pen=pen, connect="finite", **kw)
         item.setDownsampling(auto=True, method="peak")
         item.setClipToView(True)
         plot.addItem(item)
@@ -267,13 +173,35 @@ class CurveSet:
             return self.plot.terms_plot, key[5:]
         if key in METRIC_LABELS:
             return self.plot.metric_plot, METRIC_LABELS[key]
-        return self.plot.loss_plot, {"train_step": "train (step)", "train": "train (epoch)", "val": "val"}[key]
+        return self.plot.loss_plot, {"train_step": "train", "train": "train, epoch mean", "val": "val"}[key]
 
     def _plot_of(self, item: pg.PlotDataItem) -> pg.PlotItem | None:
         for plot in (self.plot.loss_plot, self.plot.terms_plot, self.plot.metric_plot):
             if item in plot.items:
                 return plot
         return None
+
+    def item(self, key: str, run: RunCurves | None = None) -> pg.PlotDataItem | None:
+        """The legend-carrying item drawing series `key` of `run` (default: the current run)."""
+        run = run or self.current
+        return next((c.item for c in run.curves if c.key == key and c.label is not None), None) if run else None
+
+    def legend_html(self) -> str:
+        """One line: run colours (when several), what each line style means,
+        and the colour of each loss term."""
+        if not self.runs:
+            return ""
+        parts = []
+        run = self.current
+        if len(self.runs) > 1:
+            parts.append("  ".join(f"{_glyph('━━', r.color)} {r.name}" for r in self.runs))
+        c = run.color if len(self.runs) == 1 else self.plot._fg.name()
+        parts.append(f"{_glyph('━━', c)} train  {_glyph('■', c)} train, epoch mean  {_glyph('╌●╌', c)} val")
+        terms = [k[5:] for k in run.series if k.startswith("term:")]
+        if len(terms) > 1:
+            spans = "  ".join(f"{_glyph('━━', PALETTE[i % len(PALETTE)])} {t}" for i, t in enumerate(terms))
+            parts.append(f"terms: {spans}" + ("  (line style = run)" if len(self.runs) > 1 else ""))
+        return "  │  ".join(parts)
 
     def curves_in(self, plot: pg.PlotItem) -> list[Curve]:
         return [c for run in self.runs for c in run.curves if c.item in plot.items]
@@ -338,6 +266,10 @@ class CurveSet:
                     _, ss = series.view(smoothed=True)
                     for x, y, s in zip(xs, ys, ss):
                         writer.writerow([run.name, key, f"{x:.6g}", repr(float(y)), repr(float(s))])
+
+
+def _glyph(text: str, color: str) -> str:
+    return f"<span style='color:{color}; font-weight:bold'>{text}</span>"
 
 
 def _is_step(key: str) -> bool:

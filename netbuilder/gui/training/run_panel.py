@@ -41,17 +41,13 @@ class RunPanel(QWidget):
         self.start_button.clicked.connect(self.start_clicked)
         self.pause_button.clicked.connect(self._on_pause)
         self.stop_button.clicked.connect(self.stop_clicked)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        for b in (self.start_button, self.pause_button, self.stop_button):
-            buttons.addWidget(b)
-
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("not started")
         self.speed = QLabel(" ")
+        self.speed.setMinimumWidth(220)
         self.speed.setObjectName("trainingSpeed")
         self.banner = QLabel()
         self.banner.setObjectName("trainingBanner")
@@ -60,12 +56,18 @@ class RunPanel(QWidget):
         self.banner.setVisible(False)
         self.banner_kind = ""
 
+        # one row (buttons, progress, speed) over the banner: height is what a bottom dock lacks
+        self.progress.setMinimumWidth(160)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for b in (self.start_button, self.pause_button, self.stop_button):
+            row.addWidget(b)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.speed)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.speed)
+        layout.setContentsMargins(4, 4, 4, 2)
+        layout.setSpacing(3)
+        layout.addLayout(row)
         layout.addWidget(self.banner)
         self.set_state("idle")
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from netbuilder.gui.training.image_grid import ImageGrid, Tile, as_image_array, to_qimage
 from netbuilder.gui.training.learned_widgets import ConfusionMatrix, LatentScatter
@@ -29,10 +30,69 @@ def _get(payload: dict[str, Any], *keys: str) -> Any:
     return None
 
 
+class FeatureMapsView(QWidget):
+    """One sample's feature maps (a tile per channel) and a chooser of the
+    node to show; the choice is a training setting, used from the next run."""
+
+    node_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox()
+        self.combo.setToolTip("layer whose output channels are shown (applies from the next run)")
+        self.combo.activated.connect(lambda _: self.node_chosen.emit(self.combo.currentText()))
+        self.grid = ImageGrid(self)
+        row = QHBoxLayout()
+        row.setContentsMargins(4, 2, 4, 0)
+        row.addWidget(QLabel("Layer"))
+        row.addWidget(self.combo, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.grid, 1)
+
+    def set_choices(self, nodes: list[str], current: str | None) -> None:
+        self.combo.clear()
+        self.combo.addItems(nodes)
+        if current in nodes:
+            self.combo.setCurrentText(current)
+
+    def show_maps(self, maps: np.ndarray, node: str) -> None:
+        if maps.ndim == 4:
+            maps = maps[0]  # (1, C, H, W): one sample's channels
+        if node and self.combo.findText(node) < 0:
+            self.combo.addItem(node)
+        if node:
+            self.combo.setCurrentText(node)
+        tiles = [Tile(to_qimage(as_image_array(m))) for m in maps[:MAX_TILES * 2]]
+        self.grid.set_tiles(tiles, title=f"{node}: {len(maps)} channels of one validation sample")
+
+
+class LatentView(QSplitter):
+    """A VAE's latent space (codes of validation samples, by class) beside
+    what its decoder makes of random codes from the prior."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.scatter = LatentScatter(self)
+        self.prior = ImageGrid(self)
+        self.addWidget(self.scatter)
+        self.addWidget(self.prior)
+        self.setStretchFactor(0, 3)
+        self.setStretchFactor(1, 2)
+        self.setSizes([600, 400])  # kept as a ratio when the tab is laid out
+
+    def show_parts(self, latent: bool, prior: bool) -> None:
+        self.scatter.setVisible(latent)
+        self.prior.setVisible(prior)
+
+
 class SamplesView(QTabWidget):
     """Tabs created on demand, in a fixed order, from samples payloads."""
 
-    ORDER = ("Confusion", "Predictions", "Reconstruction", "Prior", "Latent",
+    feature_node_chosen = Signal(str)
+
+    ORDER = ("Confusion", "Predictions", "Reconstruction", "Latent",
              "Features", "Filters")
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -42,6 +102,8 @@ class SamplesView(QTabWidget):
         self.image_shape: tuple[int, ...] | None = None
         self.class_names: list[str] | None = None
         self.updates = 0  # payloads shown; tests wait on it
+        self.feature_choices: list[str] = []  # nodes whose output has channels (set by the dock)
+        self.feature_node: str | None = None
         self._placeholder = ImageGrid(self, "Pictures of what the network learned appear here after each epoch.")
         self.addTab(self._placeholder, "Learned")
 
@@ -86,16 +148,20 @@ class SamplesView(QTabWidget):
         if inputs is not None and recon is not None:
             self._show_reconstructions(np.asarray(inputs), np.asarray(recon))
         prior = _get(payload, "prior_samples", "generated")
-        if prior is not None:
-            self._grid("Prior", np.asarray(prior), title="decoded from z ~ N(0, I)")
         latent = _get(payload, "latent", "latent_points", "z")
-        if latent is not None:
-            labels = _get(payload, "latent_labels", "labels")
-            self._view("Latent", LatentScatter).set_points(latent, labels, self.class_names)
+        if prior is not None or latent is not None:
+            view = self._view("Latent", lambda: LatentView(self))
+            if latent is not None:
+                labels = _get(payload, "latent_labels")  # ("labels" belong to the predictions grid)
+                view.scatter.set_points(latent, labels, self.class_names)
+            if prior is not None:
+                view.prior.set_tiles([Tile(to_qimage(self._array(a))) for a in np.asarray(prior)[:MAX_TILES]],
+                                     title="decoded from z ~ N(0, I)")
+            view.show_parts(latent is not None, prior is not None)
         fmaps = _get(payload, "feature_maps")
         if fmaps is not None:
-            node = _get(payload, "feature_node", "node") or ""
-            self._grid("Features", np.asarray(fmaps), title=f"{node} — one channel per tile", per_channel=True)
+            view = self._view("Features", self._make_features)
+            view.show_maps(np.asarray(fmaps), str(_get(payload, "feature_node") or ""))
         filters = _get(payload, "filters", "rbm_filters")
         if filters is not None:
             self._grid("Filters", np.asarray(filters), title="weights of each hidden unit", symmetric=True)
@@ -114,7 +180,7 @@ class SamplesView(QTabWidget):
                 tiles.append(Tile(self._image(inputs[i]), f"{p} ✓", RIGHT))
             else:
                 tiles.append(Tile(self._image(inputs[i]), f"{p} (is {self._name(truth[i])})", WRONG))
-        self._view("Predictions", lambda: ImageGrid(self)).set_tiles(tiles, title="validation samples: predicted class")
+        self._view("Predictions", lambda: ImageGrid(self)).set_tiles(tiles, title="predicted class of validation samples")
 
     def _show_reconstructions(self, inputs: np.ndarray, recon: np.ndarray) -> None:
         n = min(len(inputs), len(recon), MAX_TILES // 2)
@@ -130,17 +196,20 @@ class SamplesView(QTabWidget):
             tiles += [Tile(None)] * (cols - len(block))
             titles += ["input", "output"]
         self._view("Reconstruction", lambda: ImageGrid(self)).set_tiles(
-            tiles, columns=cols, row_titles=titles, title="validation inputs and their reconstructions")
+            tiles, columns=cols, row_titles=titles, title="validation inputs and outputs")
 
-    def _grid(self, name: str, arrays: np.ndarray, title: str = "", symmetric: bool = False,
-              per_channel: bool = False) -> None:
-        if per_channel and arrays.ndim == 4:
-            arrays = arrays[0]  # (1, C, H, W): one sample's channels
+    def _grid(self, name: str, arrays: np.ndarray, title: str = "", symmetric: bool = False) -> None:
         tiles = []
         for a in arrays[:MAX_TILES * 2]:
-            img = a if per_channel and a.ndim == 2 else self._array(a)
+            img = self._array(a)
             tiles.append(Tile(to_qimage(img, cmap="diverging" if symmetric else "gray", symmetric=symmetric)))
         self._view(name, lambda: ImageGrid(self)).set_tiles(tiles, title=title)
+
+    def _make_features(self) -> FeatureMapsView:
+        view = FeatureMapsView(self)
+        view.set_choices(self.feature_choices, self.feature_node)
+        view.node_chosen.connect(self.feature_node_chosen)
+        return view
 
     # -------------------------------------------------------------- helpers
     def _array(self, a: np.ndarray) -> np.ndarray:

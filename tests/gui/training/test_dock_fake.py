@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FakeRun, lenet_digits
+from gui_training_helpers import lenet_digits
 
 
 def _start(dock, fake, **kw):
@@ -33,7 +33,7 @@ def test_run_feeds_the_curves_and_the_progress(qtbot, host, fake_runs):
     step_series = curves.series["train_step"]
     assert step_series.n == 8
     assert list(curves.series["val"].view()[1]) == [0.5 * 1.1, 0.25 * 1.1]
-    item = next(c.item for c in curves.curves if c.label and c.label.endswith(" val"))
+    item = dock.curves.curves.item("val")
     assert list(item.yData) == list(curves.series["val"].view()[1])
     assert dock.run_panel.progress.value() == 1000
     assert dock.run_panel.banner_kind == "ok" and "accuracy" in dock.run_panel.banner.text()
@@ -52,7 +52,9 @@ def test_pause_resume_stop_buttons(qtbot, host, fake_runs):
     panel.pause_button.click()
     qtbot.waitUntil(lambda: panel.state == "running", timeout=3000)
     panel.stop_button.click()
-    assert dock.outcome == "stopped" and run.stopped
+    assert panel.state == "stopping" and not panel.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: dock.outcome == "stopped", timeout=3000)
+    assert run.stopped
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
 
 
@@ -76,6 +78,7 @@ def test_editing_the_graph_during_a_run_warns(qtbot, host, fake_runs):
     assert dock.run_panel.banner_kind == "warning"
     assert "as it was when you pressed Start" in dock.run_panel.banner.text()
     dock.stop()
+    qtbot.waitUntil(lambda: dock.outcome == "stopped", timeout=3000)
 
 
 def test_a_broken_graph_does_not_start(qtbot, host, fake_runs):
@@ -96,3 +99,27 @@ def test_closing_the_window_stops_the_run(qtbot, host, fake_runs):
     window.close()
     qtbot.waitUntil(lambda: run.stopped, timeout=3000)
     assert dock.run is None
+
+
+def test_opening_another_file_reloads_the_settings(qtbot, host):
+    window = host(lenet_digits(epochs=2))
+    other = lenet_digits(epochs=11, optimizer="sgd")
+    window.graph.replace_with(other)
+    controls = window.training_dock.controls
+    assert controls.epochs.value() == 11 and controls.optimizer.currentText() == "sgd"
+
+
+def test_choosing_the_feature_map_layer_is_a_training_setting(qtbot, host, fake_runs):
+    import numpy as np
+
+    window = host(lenet_digits(epochs=1))
+    dock = window.training_dock
+    _start(dock, fake_runs, steps=2)
+    assert dock.samples.feature_choices == ["conv1", "relu1", "pool1"]  # outputs with channels
+    dock.samples.show_payload({"feature_maps": np.zeros((1, 4, 8, 8)), "feature_node": "conv1"})
+    view = dock.samples.views["Features"]
+    view.combo.setCurrentText("relu1")
+    view.combo.activated.emit(view.combo.currentIndex())
+    assert window.graph.training["feature_node"] == "relu1"
+    window.undo_stack.undo()
+    assert "feature_node" not in window.graph.training

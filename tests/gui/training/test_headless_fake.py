@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 
-from conftest import lenet_digits
+from gui_training_helpers import lenet_digits
 
 from netbuilder.core.graph import Graph
 from netbuilder.gui.training.headless import headless_overrides, train_and_screenshot

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from conftest import autoencoder_digits, lenet_digits
+from gui_training_helpers import autoencoder_digits, lenet_digits, linear_digits
+
+from netbuilder.gui.training.image_grid import as_image_array, to_qimage
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +39,7 @@ def test_digits_run_draws_exactly_the_emitted_points(qtbot, host):
     assert len(epochs) == 2 and steps
     assert list(run.series["val"].view()[1]) == pytest.approx([e["val_loss"] for e in epochs])
     assert list(run.series["train_step"].view()[1]) == pytest.approx([e["train_loss"] for e in steps])
-    val_item = next(c.item for c in run.curves if c.label and c.label.endswith(" val"))
+    val_item = dock.curves.curves.item("val")
     assert list(val_item.yData) == pytest.approx([e["val_loss"] for e in epochs])
     acc = run.series["val_accuracy"].view()[1]
     assert list(acc) == pytest.approx([100 * e["val_accuracy"] for e in epochs])
@@ -63,27 +66,36 @@ def test_pause_resume_and_stop_the_child(qtbot, host):
 
 
 def test_huge_learning_rate_shows_the_nan_error(qtbot, host):
-    window = host(lenet_digits(epochs=5, lr=1e12, optimizer="sgd"))
+    window = host(linear_digits(epochs=5, lr=1e37, optimizer="sgd"))
     dock = window.training_dock
     assert dock.start()
     qtbot.waitUntil(lambda: dock.outcome != "", timeout=START_S)
     assert dock.outcome == "failed"
     assert dock.run_panel.banner_kind == "error"
     assert "NaN" in dock.run_panel.banner.text()
-    assert "conv1" in window.graph.nodes  # the editor keeps everything
+    assert set(window.graph.nodes) == {"x", "fc", "out"}  # the editor keeps everything
 
 
 def test_autoencoder_reconstructions_update_each_epoch(qtbot, host):
     window = host(autoencoder_digits(epochs=2))
     dock = window.training_dock
+    seen = _record(dock)
     assert dock.start()
-    qtbot.waitUntil(lambda: "Reconstruction" in dock.samples.views, timeout=START_S)
-    first = dock.samples.updates
-    grid = dock.samples.views["Reconstruction"]
-    assert grid.row_titles[:2] == ["input", "output"] and grid.tiles
     qtbot.waitUntil(lambda: dock.outcome != "", timeout=START_S)
     assert dock.outcome == "finished", dock.run_panel.banner.text()
-    assert dock.samples.updates > first
+    payloads = [e for e in seen if e["event"] == "samples"]
+    assert len(payloads) == 2 and dock.samples.updates == 2  # one per epoch, each shown
+    grid = dock.samples.views["Reconstruction"]
+    assert grid.row_titles[:2] == ["input", "output"]
+    # the output row shows the last epoch's reconstructions, on the input's scale
+    last = payloads[-1]
+    x, r = np.asarray(last["inputs"][0]), np.asarray(last["reconstructions"][0])
+    shape = tuple(last["image_shape"] or ())
+    expected = to_qimage(as_image_array(r, shape), vrange=(float(x.min()), float(x.max())))
+    cols = grid.columns
+    assert grid.tiles[cols].image == expected
+    assert grid.tiles[cols].image != to_qimage(as_image_array(np.asarray(payloads[0]["reconstructions"][0]), shape),
+                                               vrange=(float(x.min()), float(x.max())))
 
 
 def test_closing_the_window_stops_the_child(qtbot, host):
@@ -92,6 +104,24 @@ def test_closing_the_window_stops_the_child(qtbot, host):
     assert dock.start()
     run = dock.run
     qtbot.waitUntil(lambda: dock.run_panel.state == "running", timeout=START_S)
+    window.close()
+    qtbot.waitUntil(lambda: dock.run is None, timeout=20_000)
+    assert not run.running
+
+
+def test_the_editor_window_trains_and_stays_editable(qtbot, make_window, dialogs):
+    """The real main window: train while editing; closing it mid-run stops the child."""
+    window = make_window(lenet_digits(epochs=500))
+    dock = window.training_dock
+    seen = _record(dock)
+    assert dock.start()
+    run = dock.run
+    qtbot.waitUntil(lambda: any(e["event"] == "epoch" for e in seen), timeout=START_S)
+    window.graph.set_params("fc", {"out_features": 12})  # the editor keeps working during the run
+    assert window.graph.nodes["fc"].params["out_features"] == 12
+    assert dock.run_panel.banner_kind == "warning"
+    assert dock.curves.curves.current.points("val") >= 1
+    dialogs.save_answer = "discard"
     window.close()
     qtbot.waitUntil(lambda: dock.run is None, timeout=20_000)
     assert not run.running

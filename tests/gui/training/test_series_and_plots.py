@@ -71,14 +71,14 @@ def test_curve_items_are_created_once_and_hold_every_point(qtbot):
     curves.add_epoch({"epoch": 1, "train_loss": 0.5, "val_loss": 0.6, "val_accuracy": 0.75})
     curves.refresh()
     assert [c.item for c in run.curves if c.item in items] == items  # same objects, only setData
-    step_curve = next(c for c in run.curves if c.label and "train (step)" in c.label)
+    step_curve = next(c for c in run.curves if c.key == "train_step" and c.label)
     assert step_curve.item.xData.size == 20
     x, y = run.series["train_step"].view()
     assert np.array_equal(step_curve.item.yData, run.series["train_step"].view(smoothed=True)[1])
     assert np.allclose(y[:10], 1.0 / np.arange(1, 11))
-    val = next(c for c in run.curves if c.label and c.label.endswith("val"))
+    val = next(c for c in run.curves if c.key == "val")
     assert list(val.item.yData) == [0.6]
-    acc = next(c for c in run.curves if c.label and "accuracy" in c.label)
+    acc = next(c for c in run.curves if c.key == "val_accuracy")
     assert list(acc.item.yData) == [75.0]  # shown in percent
     assert panel.plot.terms_plot in panel.plot.active_plots()  # two terms: their own plot
     assert panel.plot.metric_plot in panel.plot.active_plots()
@@ -95,8 +95,10 @@ def test_kept_runs_overlay_in_their_own_colours_and_clear_removes_them(qtbot):
     curves.refresh()
     assert first.color != second.color
     assert len(curves.runs) == 2
-    names = [label.text for _, label in panel.plot.loss_plot.legend.items]
-    assert any("run 1" in n for n in names) and any("run 2" in n for n in names)
+    panel.refresh()
+    legend = panel.legend.text()
+    assert "run 1" in legend and "run 2" in legend and first.color in legend and second.color in legend
+    assert "terms:" in legend and "line style = run" in legend
     panel._on_clear()
     assert curves.runs == [second]
     assert all(c.item not in panel.plot.loss_plot.items for c in first.curves)

@@ -39,7 +39,7 @@ def test_latent_points_use_pca_above_two_dims(qtbot):
     scatter = LatentScatter()
     qtbot.addWidget(scatter)
     scatter.set_points(pts, rng.integers(0, 3, 50), ["a", "b", "c"])
-    assert scatter.count == 50 and len(scatter.items) == 3
+    assert scatter.count == 50 and len(scatter.items) == 6  # a scatter and a name tag per class
 
 
 def test_samples_view_makes_one_tab_per_payload_kind(qtbot):
@@ -54,6 +54,17 @@ def test_samples_view_makes_one_tab_per_payload_kind(qtbot):
     view.show_payload({"inputs": rng.random((3, 64)), "reconstructions": rng.random((3, 64))})
     grid = view.views["Reconstruction"]
     assert grid.row_titles == ["input", "output"] and len([t for t in grid.tiles if t.image]) == 6
+    view.show_payload({"latent": rng.normal(size=(40, 2)), "latent_labels": rng.integers(0, 3, 40),
+                       "prior_samples": rng.random((5, 64))})
+    latent = view.views["Latent"]
+    assert latent.scatter.count == 40 and len(latent.prior.tiles) == 5
+    view.show_payload({"feature_maps": rng.random((1, 6, 8, 8)), "feature_node": "conv1"})
+    assert len(view.views["Features"].grid.tiles) == 6
+    assert view.views["Features"].combo.currentText() == "conv1"
+    view.show_payload({"filters": rng.normal(size=(12, 64))})
+    assert len(view.views["Filters"].tiles) == 12
+    assert [view.tabText(i) for i in range(view.count())] == [
+        "Confusion", "Predictions", "Reconstruction", "Latent", "Features", "Filters"]
     view.reset()
     assert view.views == {} and view.count() == 1  # the placeholder
 
@@ -69,6 +80,9 @@ def test_loss_reads_round_trip():
 
 def test_messages_name_the_cause_and_a_remedy():
     text = failure_text({"kind": "oom", "step": 12, "message": "CUDA out of memory"})
-    assert text.startswith("Out of memory at step 12.") and "smaller batch" in text
+    assert text.startswith("CUDA out of memory.") and "smaller batch" in text
+    text = failure_text({"kind": "error", "step": None, "message": "dataset 'x.csv' not found"})
+    assert text.startswith("Training failed: dataset 'x.csv' not found.")
+    assert failure_text({"kind": "nan", "step": 3}).startswith("The loss became NaN or infinite at step 3.")
     assert "Finished after 3 epochs: val loss 0.5, accuracy 91%." == finished_text(
         {"epoch": 3, "val_loss": 0.5, "val_accuracy": 0.91, "val_mae": None})

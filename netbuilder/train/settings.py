@@ -1,0 +1,265 @@
+"""The `training` block of a graph file: its schema, defaults and validation.
+
+This block is the contract between the trainer, the presets and the GUI.
+Every key is optional; `resolve_settings` fills in the defaults below and
+checks types and ranges, raising SettingsError with a message that names the
+key. Unknown keys are kept (other tools may store their own) but ignored.
+
+    "training": {
+      "dataset": "digits",            # built-in name (see data.BUILTIN_DATASETS) or a path:
+                                      #   .csv/.tsv, .npz (x, y), MNIST IDX file (or .gz), a folder of
+                                      #   class sub-folders of images, or a folder holding IDX files.
+                                      #   Absent: a built-in that fits the graph's Input shape.
+      "dataset_options": {},          # per dataset, e.g. digits {"layout": "image"|"sequence"|"flat"},
+                                      #   sine {"window": 16, "many_to_many": false, "noise": 0.05,
+                                      #   "offset": 2.0}, moons {"n_samples": 500, "noise": 0.1},
+                                      #   gaussian_blobs {"centers": 3, "n_features": 2}, iris/wine/
+                                      #   breast_cancer {"binary": "<class>"}, csv {"target": "species"
+                                      #   (name or index; null = none), "delimiter", "header"}, npz {"x",
+                                      #   "y"} (array names), IDX {"labels": path}, image folder {"size":
+                                      #   [28, 28], "channels": 1, "preload_limit": 20000}
+      "task": "classification",       # or "regression" | "reconstruction"; absent: the dataset's own
+      "loss": [                       # weighted sum of terms; absent or null: default_loss_terms()
+        {"type": "cross_entropy", "output": "output", "weight": 1.0}
+      ],
+      "optimizer": "adam",            # sgd | adam | adamw | rmsprop
+      "lr": 0.001, "batch_size": 64, "epochs": 10, "seed": 0,
+      "momentum": 0.9,                # sgd and rmsprop
+      "nesterov": false,              # sgd
+      "weight_decay": 0.0,            # the optimizer's (decoupled for adamw)
+      "device": "auto",               # auto | cpu | cuda | cuda:N | mps
+      "amp": false,                   # mixed precision (float16 autocast + GradScaler), CUDA only
+      "grad_clip": null,              # a number = max gradient norm, or {"type": "norm"|"value", "max": 1.0}
+      "early_stopping": null,         # patience as a number, or {"patience": 5, "monitor": "val_loss",
+                                      #   "min_delta": 0.0, "restore_best": true}; monitor is val_loss,
+                                      #   val_accuracy, val_mae, val_mape or train_loss
+      "schedule": null,               # "step" | "cosine" | "plateau", or {"type": "step", "step_size": 10,
+                                      #   "gamma": 0.1} / {"type": "cosine", "eta_min": 0} / {"type":
+                                      #   "plateau", "factor": 0.1, "patience": 3, "threshold": 1e-4}; stepped
+                                      #   once per epoch (plateau watches val_loss, else train_loss)
+      "val_split": 0.2,               # fraction held out for validation (0 = none), shuffled with seed
+      "standardize": false,           # z-score each input feature with the training split's mean/std
+      "mode": "backprop",             # or "rbm_cd": train the RBM node by contrastive divergence
+      "cd_k": 1,                      # Gibbs steps per CD update (rbm_cd)
+      "rbm_node": null,               # which RBM node (rbm_cd); null = the only one
+      "feature_node": null,           # node whose feature maps the samples events show; null = first conv
+      "samples": true,                # send a small `samples` event after every epoch
+      "checkpoint": null,             # path: saved after every epoch (graph JSON + state_dict + optimizer)
+      "threads": null,                # CPU threads; null = 1 for small nets (threads only add overhead
+                                      #   there), PyTorch's default for nets over 50 M MACs per batch
+      "step_interval": 0.25,          # seconds between step events (losses reach the host only then)
+      "max_device_mb": 512            # data larger than this stays in host memory, copied per batch
+    }
+
+Loss term objects (see losses.py for each formula):
+
+    {"type": "cross_entropy"|"nll"|"mse"|"mae"|"mape"|"bce"|"bce_with_logits"|"huber",
+     "output": "node" or "node:port" (default: the first Output), "target": "label" (default) | "input",
+     "weight": 1.0, "delta": 1.0 (huber)}
+    {"type": "reconstruction", "output": ..., "loss": "mse" (default) | "bce" | "mae"}  # output vs the input
+    {"type": "kl_gaussian", "node": "<Sampling node id>" (or "mu" and "logvar" refs), "normalize": "input" | "none"}
+    {"type": "sparsity_l1", "node": "<hidden node>"}
+    {"type": "sparsity_kl", "node": "<hidden node>", "rho": 0.05}
+    {"type": "contractive", "node": "<encoder node>", "lambda": 1.0}
+    {"type": "weight_decay"}                  # ½·Σ w² over weight matrices and kernels
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+TASKS = ("classification", "regression", "reconstruction")
+SCHEDULES = ("step", "cosine", "plateau")
+MODES = ("backprop", "rbm_cd")
+MONITORS = ("val_loss", "val_accuracy", "val_mae", "val_mape", "train_loss")
+
+DEFAULTS: dict[str, Any] = {
+    "dataset": None,
+    "dataset_options": {},
+    "task": None,
+    "loss": None,
+    "optimizer": "adam",
+    "lr": 1e-3,
+    "batch_size": 64,
+    "epochs": 10,
+    "seed": 0,
+    "momentum": 0.9,
+    "nesterov": False,
+    "weight_decay": 0.0,
+    "device": "auto",
+    "amp": False,
+    "grad_clip": None,
+    "early_stopping": None,
+    "schedule": None,
+    "val_split": 0.2,
+    "standardize": False,
+    "mode": "backprop",
+    "cd_k": 1,
+    "rbm_node": None,
+    "feature_node": None,
+    "samples": True,
+    "checkpoint": None,
+    "threads": None,
+    # how often step events are sent (seconds); losses are synced only then
+    "step_interval": 0.25,
+    # tensors larger than this stay in host memory and are copied per batch
+    "max_device_mb": 512,
+}
+
+
+class SettingsError(ValueError):
+    """A training setting has the wrong type or value; the message names it."""
+
+
+def resolve_settings(graph_dict: dict[str, Any] | None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then the graph's `training` block, then `overrides`;
+    validated and normalised. An override of None puts that key back to its
+    default (e.g. "early_stopping": None turns it off, "task": None is auto)."""
+    block = dict((graph_dict or {}).get("training") or {})
+    merged = copy.deepcopy(DEFAULTS)
+    merged.update(copy.deepcopy(block))
+    for key, value in (overrides or {}).items():
+        merged[key] = copy.deepcopy(value if value is not None else DEFAULTS.get(key))
+    return validate(merged)
+
+
+def validate(s: dict[str, Any]) -> dict[str, Any]:
+    s["optimizer"] = _choice(s, "optimizer", OPTIMIZERS)
+    s["mode"] = _choice(s, "mode", MODES)
+    if s["task"] is not None:
+        s["task"] = _choice(s, "task", TASKS)
+    s["lr"] = _number(s, "lr", lo=0.0, lo_open=True)
+    s["batch_size"] = _integer(s, "batch_size", 1)
+    s["epochs"] = _integer(s, "epochs", 1)
+    s["seed"] = _integer(s, "seed", 0)
+    s["cd_k"] = _integer(s, "cd_k", 1)
+    s["momentum"] = _number(s, "momentum", lo=0.0, hi=1.0)
+    s["weight_decay"] = _number(s, "weight_decay", lo=0.0)
+    s["val_split"] = _number(s, "val_split", lo=0.0, hi=0.9)
+    s["step_interval"] = _number(s, "step_interval", lo=0.0)
+    s["max_device_mb"] = _number(s, "max_device_mb", lo=0.0)
+    for key in ("nesterov", "amp", "standardize", "samples"):
+        if not isinstance(s[key], bool):
+            raise SettingsError(f"training setting '{key}' must be true or false, got {s[key]!r}")
+    if s["threads"] is not None:
+        s["threads"] = _integer(s, "threads", 1)
+    if s["dataset"] is not None and not isinstance(s["dataset"], str):
+        raise SettingsError(f"training setting 'dataset' must be a name or a path, got {s['dataset']!r}")
+    if not isinstance(s["dataset_options"] or {}, dict):
+        raise SettingsError("training setting 'dataset_options' must be an object")
+    s["dataset_options"] = dict(s["dataset_options"] or {})
+    if not isinstance(s["device"], str) or not s["device"].split(":")[0] in ("auto", "cpu", "cuda", "mps"):
+        raise SettingsError(f"training setting 'device' must be auto, cpu, cuda, cuda:N or mps, got {s['device']!r}")
+    if s["loss"] is not None:
+        s["loss"] = _loss_terms(s["loss"])
+    s["grad_clip"] = _grad_clip(s["grad_clip"])
+    s["early_stopping"] = _early_stopping(s["early_stopping"])
+    s["schedule"] = _schedule(s["schedule"])
+    if s["optimizer"] != "sgd" and s["nesterov"]:
+        s["nesterov"] = False  # only SGD has it; harmless elsewhere
+    return s
+
+
+# ------------------------------------------------------------------ checks
+def _choice(s: dict, key: str, choices: tuple[str, ...]) -> str:
+    value = s[key]
+    text = value.lower() if isinstance(value, str) else value
+    if text not in choices:
+        raise SettingsError(f"training setting '{key}' must be one of {', '.join(choices)}; got {value!r}")
+    return text
+
+
+def _finite(value: Any) -> bool:
+    """A finite JSON number; 10**400 (an int no float can hold) is not one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _number(s: dict, key: str, lo: float | None = None, hi: float | None = None, lo_open: bool = False) -> float:
+    value = s[key]
+    if not _finite(value):
+        raise SettingsError(f"training setting '{key}' must be a number, got {value!r}")
+    if lo is not None and (value < lo or (lo_open and value == lo)):
+        raise SettingsError(f"training setting '{key}' must be {'>' if lo_open else '≥'} {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise SettingsError(f"training setting '{key}' must be ≤ {hi}, got {value}")
+    return float(value)
+
+
+def _integer(s: dict, key: str, lo: int) -> int:
+    value = s[key]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise SettingsError(f"training setting '{key}' must be a whole number ≥ {lo}, got {value!r}")
+    return value
+
+
+def _loss_terms(terms: Any) -> list[dict[str, Any]]:
+    if not isinstance(terms, list):
+        raise SettingsError("training setting 'loss' must be a list of terms like "
+                            '[{"type": "cross_entropy", "weight": 1.0}]')
+    out = []
+    for i, term in enumerate(terms):
+        if isinstance(term, str):
+            term = {"type": term}
+        if not isinstance(term, dict) or not isinstance(term.get("type"), str):
+            raise SettingsError(f"loss term {i + 1} must be an object with a 'type', got {term!r}")
+        weight = term.get("weight", 1.0)
+        if not _finite(weight):
+            raise SettingsError(f"loss term {i + 1} ({term['type']}): 'weight' must be a number, got {weight!r}")
+        out.append({**term, "weight": float(weight)})
+    return out
+
+
+def _grad_clip(value: Any) -> dict[str, Any] | None:
+    if value is None or value is False or value == 0:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = {"type": "norm", "max": value}
+    if not isinstance(value, dict):
+        raise SettingsError(f"training setting 'grad_clip' must be a number or {{\"type\", \"max\"}}, got {value!r}")
+    kind = value.get("type", "norm")
+    limit = value.get("max", value.get("max_norm", value.get("value", 1.0)))
+    if kind not in ("norm", "value"):
+        raise SettingsError(f"grad_clip type must be 'norm' or 'value', got {kind!r}")
+    if not _finite(limit) or not limit > 0:
+        raise SettingsError(f"grad_clip max must be a positive number, got {limit!r}")
+    return {"type": kind, "max": float(limit)}
+
+
+def _early_stopping(value: Any) -> dict[str, Any] | None:
+    if value is None or value is False:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = {"patience": value}
+    if value is True:
+        value = {}
+    if not isinstance(value, dict):
+        raise SettingsError(f"training setting 'early_stopping' must be a patience or an object, got {value!r}")
+    out = {"patience": 5, "monitor": "val_loss", "min_delta": 0.0, "restore_best": True, **value}
+    if out["monitor"] not in MONITORS:
+        raise SettingsError(f"early_stopping monitor must be one of {', '.join(MONITORS)}; got {out['monitor']!r}")
+    if isinstance(out["patience"], bool) or not isinstance(out["patience"], int) or out["patience"] < 1:
+        raise SettingsError(f"early_stopping patience must be a whole number ≥ 1, got {out['patience']!r}")
+    return out
+
+
+def _schedule(value: Any) -> dict[str, Any] | None:
+    if value is None or value in ("none", ""):
+        return None
+    if isinstance(value, str):
+        value = {"type": value}
+    if not isinstance(value, dict) or value.get("type") not in SCHEDULES:
+        raise SettingsError(f"training setting 'schedule' must be one of {', '.join(SCHEDULES)} "
+                            f"(or an object with that 'type'); got {value!r}")
+    defaults = {"step": {"step_size": 10, "gamma": 0.1}, "cosine": {"eta_min": 0.0},
+                "plateau": {"factor": 0.1, "patience": 3}}[value["type"]]
+    return {**defaults, **value}

@@ -1,0 +1,306 @@
+"""The training loop: a generator of events, no printing, no GUI.
+
+    for event in Trainer(graph_dict, {"epochs": 5}).run():
+        print(event.to_dict())
+
+Per-step losses stay on the device: each step appends one small detached
+tensor (total + terms) to a list, and the host only looks at them when an
+event is due (`step_interval`, a few per second) or at the end of an epoch —
+never `.item()` per step. A non-finite loss is found then, with the exact
+step and term it first appeared in, and becomes a `failed` event. Any error
+is a `failed` event too: `run()` never raises.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from contextlib import nullcontext
+from typing import Any, Callable, Iterator
+
+import torch
+
+from netbuilder.train import optim
+from netbuilder.train.batches import Shard
+from netbuilder.train.checkpoint import save_checkpoint
+from netbuilder.train.events import Epoch, Event, Failed, Finished, Paused, Resumed, Started, Step, Stopped
+from netbuilder.train.losses import Batch
+from netbuilder.train.metrics import evaluate, outputs_dict
+from netbuilder.train.rbm import RBMPlan
+from netbuilder.train.settings import resolve_settings
+from netbuilder.train.setup import USER_ERRORS, Setup, build
+from netbuilder.train.stopping import EarlyStopping
+
+MAX_PENDING = 4096  # steps kept on the device before a silent sync (bounds memory on huge epochs)
+
+
+class Trainer:
+    """Train `graph` (a Graph or its file dict) with `settings` over the graph's
+    training block. `control()` (optional) returns "run", "pause" or "stop" and
+    is asked once per step; `distributed` is a distributed.Context under DDP."""
+
+    def __init__(self, graph: Any, settings: dict[str, Any] | None = None, *, resume: Any = None,
+                 control: Callable[[], str] | None = None, distributed: Any = None) -> None:
+        if not isinstance(graph, dict):
+            from netbuilder.core.io import graph_to_dict
+
+            graph = graph_to_dict(graph)
+        self.graph_dict = graph
+        self.overrides = dict(settings or {})
+        self.resume = resume
+        self.control = control
+        self.dist = distributed
+        if distributed is not None:
+            self.overrides["device"] = distributed.device  # one device per process
+        self.setup: Setup | None = None
+        self.history: list[dict[str, Any]] = []
+        self.step = 0
+        self.epoch = 0
+        self._pending: list[tuple[torch.Tensor, ...]] = []  # per step: (total, *terms)
+        self._paused_s = 0.0
+
+    # ----------------------------------------------------------------- API
+    def run(self) -> Iterator[Event]:
+        threads = torch.get_num_threads()
+        try:
+            yield from self._run()
+        except USER_ERRORS as exc:
+            yield Failed(str(exc), None, "error")
+        except MemoryError:
+            yield Failed("out of memory", self.step or None, "oom")
+        except Exception as exc:  # noqa: BLE001 — every failure is an event
+            oom = isinstance(exc, getattr(torch, "OutOfMemoryError", ())) or "out of memory" in str(exc)
+            yield Failed(_first_line(exc), self.step or None, "oom" if oom else "error",
+                         detail=traceback.format_exc(limit=8))
+        finally:
+            torch.set_num_threads(threads)
+
+    @property
+    def model(self) -> torch.nn.Module | None:
+        return self.setup.model if self.setup else None
+
+    # ---------------------------------------------------------------- loop
+    def _run(self) -> Iterator[Event]:
+        settings = resolve_settings(self.graph_dict, self.overrides)
+        shard = self.dist.shard if self.dist else Shard()
+        self.setup = s = build(self.graph_dict, settings, self.resume, shard)
+        if s.threads:
+            torch.set_num_threads(s.threads)
+        self.manual_allreduce = self.dist is not None and isinstance(s.plan, RBMPlan)
+        self.net = s.model
+        if self.dist is not None and not self.manual_allreduce:
+            from netbuilder.train.distributed import weights_off_the_loss_path
+
+            loss_refs = [r for t in s.plan.terms for r in t.reads] or s.plan.refs
+            self.net = self.dist.wrap(s.model, weights_off_the_loss_path(s.graph, s.model, loss_refs))
+        self.amp = settings["amp"] and s.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp) if self.amp else None
+        if self.scaler is not None and s.resume.get("scaler"):
+            self.scaler.load_state_dict(s.resume["scaler"])
+        self.stopper = EarlyStopping(settings["early_stopping"])
+        start_epoch = int(s.resume.get("epoch", 0))
+        self.step = int(s.resume.get("step", 0))
+        self.history = list(s.resume.get("history", []))
+        self.stopper.restore(s.resume.get("best") or {})
+        self.total_steps = settings["epochs"] * len(s.train)
+        self.t0 = time.perf_counter()
+        # since the last step event: time, samples, loss sums (total + terms), steps
+        self._win_t, self._win_samples, self._win_sum, self._win_steps = self.t0, 0, [], 0
+        yield self._started(start_epoch)
+        for past in self.history:
+            yield Epoch(**{**past, "replayed": True})
+        stopped_early = False
+        for epoch in range(start_epoch + 1, settings["epochs"] + 1):
+            self.epoch = epoch
+            outcome = yield from self._train_epoch(epoch)
+            if outcome is not None:
+                yield outcome
+                return
+            event = self._end_epoch(epoch)
+            yield event
+            if s.samples is not None and self._is_main:
+                yield s.samples.make(s.model, s.refs, epoch, self._confusion)
+            if not all(math.isfinite(v) for v in (event.train_loss, event.val_loss or 0.0)):
+                yield self._nan_failure(None, "the validation loss")
+                return
+            optim.step_scheduler(s.scheduler, event.val_loss, event.train_loss)
+            if self.stopper.update(event.to_dict(), epoch, s.model):
+                stopped_early = True
+            self._save(epoch)
+            if stopped_early:
+                break
+        if self.stopper.restore_weights(s.model):
+            self._save(self.epoch)
+        yield Finished(self.epoch - start_epoch if self.epoch else 0, self.stopper.best_val_loss, stopped_early,
+                       settings["checkpoint"], self.stopper.best_epoch)
+
+    def _started(self, start_epoch: int) -> Started:
+        s = self.setup
+        names = s.plan.names
+        return Started(s.settings["epochs"], len(s.train), str(s.device), s.task, s.input_shape,
+                       s.data.num_classes if s.task == "classification" else None, s.data.class_names,
+                       list(s.data.image_shape) if s.data.image_shape else None, start_epoch,
+                       s.train.num_samples, 0 if s.val is None else s.val.num_samples, names, self.amp)
+
+    @property
+    def _is_main(self) -> bool:
+        return self.dist is None or self.dist.rank == 0
+
+    def _train_epoch(self, epoch: int) -> Iterator[Event]:
+        """Yields step events; returns a terminal event (failed/stopped) or None."""
+        s = self.setup
+        self.epoch_sum: list[float] = []
+        self.epoch_steps = 0
+        s.model.train()
+        params = [p for g in s.optimizer.param_groups for p in g["params"]]
+        for xb, yb in s.train.epoch(epoch):
+            if self.control is not None:
+                terminal = yield from self._obey()
+                if terminal is not None:
+                    return terminal
+            self._one_step(xb, yb, params)
+            self._win_samples += len(xb)
+            due = time.perf_counter() - self._win_t >= s.settings["step_interval"] or self.step == 1
+            if due or len(self._pending) >= MAX_PENDING:
+                failure = self._sync()
+                if failure is not None:
+                    return failure
+                if due and self._is_main:
+                    yield self._step_event(epoch)
+        failure = self._sync()
+        return failure
+
+    def _one_step(self, xb: torch.Tensor, yb: torch.Tensor | None, params: list) -> None:
+        s = self.setup
+        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
+        with autocast:
+            result = self.net(xb)
+        # losses in float32, outside autocast (binary_cross_entropy refuses to run under it)
+        outs = outputs_dict(s.refs, result, as_float=self.amp)
+        if isinstance(s.plan, RBMPlan):
+            objective, reported, terms = s.plan.compute(s.model, outs[s.plan.visible_ref])
+        else:
+            objective, terms = s.plan.compute(Batch(outs, xb, yb, s.model))
+            reported = objective
+        s.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(objective).backward()
+            if s.settings["grad_clip"]:
+                self.scaler.unscale_(s.optimizer)
+                optim.clip_gradients(params, s.settings["grad_clip"])
+            self.scaler.step(s.optimizer)
+            self.scaler.update()
+        else:
+            objective.backward()
+            if self.manual_allreduce:
+                self.dist.average_gradients(params)
+            optim.clip_gradients(params, s.settings["grad_clip"])
+            s.optimizer.step()
+        # detached values only; _sync stacks them all at once (a stack per step
+        # cost ~10 µs, 2% of a small MLP's CPU step — benchmarks/README.md)
+        self._pending.append((reported.detach(), *[t.detach() for t in terms]))
+        self.step += 1
+
+    # ------------------------------------------------------------- syncing
+    def _sync(self) -> Failed | None:
+        """Bring the pending step losses to the host (one transfer)."""
+        if not self._pending:
+            return None
+        pending, self._pending = self._pending, []
+        rows = torch.stack([t.float() for row in pending for t in row]).view(len(pending), -1).cpu()
+        first_step = self.step - len(rows) + 1
+        finite = torch.isfinite(rows)
+        if not bool(finite.all()):
+            bad_row = int((~finite.all(dim=1)).nonzero()[0])
+            bad_cols = (~finite[bad_row]).nonzero().flatten().tolist()
+            names = self.setup.plan.names
+            term = next((names[c - 1] for c in bad_cols if c > 0), "the total loss")
+            return self._nan_failure(first_step + bad_row, term)
+        sums = rows.sum(dim=0).tolist()
+        self.epoch_sum = _add(self.epoch_sum, sums)
+        self.epoch_steps += len(rows)
+        self._win_sum, self._win_steps = _add(self._win_sum, sums), self._win_steps + len(rows)
+        return None
+
+    def _nan_failure(self, step: int | None, term: str) -> Failed:
+        where = f"at step {step} (epoch {self.epoch})" if step is not None else f"in epoch {self.epoch}"
+        return Failed(f"the loss became NaN or infinite {where}, in {term}", step, "nan", term=term)
+
+    def _step_event(self, epoch: int) -> Step:
+        s = self.setup
+        now = time.perf_counter()
+        values = [v / self._win_steps for v in self._win_sum] if self._win_steps else \
+            [math.nan] * (len(s.plan.names) + 1)
+        elapsed = now - self.t0 - self._paused_s
+        done = self.step - int(s.resume.get("step", 0))
+        remaining = self.total_steps - self.step
+        eta = elapsed / done * remaining if done else None
+        event = Step(self.step, epoch, min(1.0, self.step / max(self.total_steps, 1)), values[0],
+                     dict(zip(s.plan.names, values[1:])), self._win_samples / max(now - self._win_t, 1e-9), eta)
+        self._win_t, self._win_samples, self._win_sum, self._win_steps = now, 0, [], 0
+        return event
+
+    # ------------------------------------------------------------ epoch end
+    def _end_epoch(self, epoch: int) -> Epoch:
+        s = self.setup
+        sums = self.epoch_sum or [math.nan] * (len(s.plan.names) + 1)
+        count = self.epoch_steps
+        if self.dist is not None:
+            sums, count = self.dist.average(sums, count)
+        train = [v / max(count, 1) for v in sums]
+        autocast = (lambda: torch.autocast("cuda", dtype=torch.float16)) if self.amp else nullcontext
+        val: dict[str, Any] = {"val_loss": None, "val_terms": {}, "val_accuracy": None, "val_mae": None,
+                               "val_mape": None, "confusion": None}
+        if s.val is not None:
+            val = evaluate(s.model, s.plan, s.refs, s.val, s.task, s.data.num_classes, autocast)
+        self._confusion = val.pop("confusion")
+        event = Epoch(epoch, s.settings["epochs"], train[0], val["val_loss"], val["val_accuracy"], val["val_mae"],
+                      val["val_mape"], dict(zip(s.plan.names, train[1:])), s.optimizer.param_groups[0]["lr"],
+                      time.perf_counter() - self.t0 - self._paused_s, val["val_terms"])
+        self.history.append({k: v for k, v in event.to_dict().items() if k not in ("event", "replayed")})
+        return event
+
+    def _save(self, epoch: int) -> str | None:
+        s = self.setup
+        path = s.settings["checkpoint"]
+        if not path or not self._is_main:
+            return None
+        std = None
+        if s.prep.mean is not None:
+            std = {"mean": s.prep.mean, "std": s.prep.std}
+        save_checkpoint(path, graph=s.graph_dict, settings=s.settings, model=s.model, optimizer=s.optimizer,
+                        scheduler=s.scheduler, scaler=self.scaler, epoch=epoch, step=self.step,
+                        history=self.history, best=self.stopper.state(), standardize=std)
+        return path
+
+    # -------------------------------------------------------- pause / stop
+    def _obey(self) -> Iterator[Event]:
+        """Follow control(): pause (yield Paused, wait), resume, or stop."""
+        state = self.control()
+        if state == "run":
+            return None
+        if state == "pause":
+            yield Paused(self.epoch, self.step)
+            began = time.perf_counter()
+            while (state := self.control()) == "pause":
+                time.sleep(0.05)
+            self._paused_s += time.perf_counter() - began
+            self._win_t, self._win_samples = time.perf_counter(), 0
+            if state != "stop":
+                yield Resumed(self.epoch, self.step)
+                return None
+        failure = self._sync()
+        if failure is not None:
+            return failure
+        checkpoint = self._save(self.epoch - 1) if self.epoch > 1 else None
+        return Stopped(self.epoch, self.step, checkpoint)
+
+
+def _add(a: list[float], b: list[float]) -> list[float]:
+    return b if not a else [x + y for x, y in zip(a, b)]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
