@@ -1,23 +1,24 @@
 """The shipped presets: list them, find their files, load them. No Qt.
 
 Presets are ordinary graph files in the repository's presets/ folder (made by
-presets/make_presets.py). The GUI's Presets menu and `netbuilder presets`
+presets/make_presets.py); a wheel carries them as netbuilder/_presets
+(netbuilder/paths.py finds either). The GUI's Presets menu and `netbuilder presets`
 both read this module. Listing loads each file once (cached by modification
 time) and counts its parameters on the meta device, so it allocates nothing.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.io import load_graph
+from netbuilder.paths import presets_dir
 
-# NETBUILDER_PRESETS_DIR overrides the folder (e.g. for an installed copy).
-PRESETS_DIR = Path(os.environ.get("NETBUILDER_PRESETS_DIR") or Path(__file__).resolve().parent.parent / "presets")
+# NETBUILDER_PRESETS_DIR overrides the folder.
+PRESETS_DIR = presets_dir()
 
 GROUPS = ("CNNs", "Dense", "RNNs", "Autoencoders & generative")
 

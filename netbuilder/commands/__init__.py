@@ -5,6 +5,7 @@ Modules import torch and friends inside `run`, never at import time.
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from netbuilder.core.io import GraphFileError
@@ -19,3 +20,14 @@ def load_or_report(path: str):
     except GraphFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+
+
+def positive_int(text: str) -> int:
+    """argparse type for --batch-size and friends: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value

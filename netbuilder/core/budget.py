@@ -19,10 +19,7 @@ from dataclasses import dataclass
 from netbuilder.core.compile import CompileError
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import OK, ShapeReport, check
-
-# More elements than a 64-bit size can count: what a module that cannot even
-# be described on the meta device is reported as (a lower bound).
-TOO_MANY = 2**63
+from netbuilder.core.summary import TOO_MANY, format_bytes as _bytes, format_count as _count
 
 
 class BudgetError(CompileError):
@@ -122,20 +119,6 @@ def _over(graph: Graph, per_node: dict[str, int], limit: int, what: str, describ
 
 def _limit(what: str, limit: int) -> str:
     return _count(limit) if what == "parameters" else _bytes(limit)
-
-
-def _count(n: int) -> str:
-    return "more than 9.2e18" if n >= TOO_MANY else f"{n:,}" if n < 10**15 else f"{n:.2e}"
-
-
-def _bytes(n: int) -> str:
-    if n >= TOO_MANY:
-        return "more than 8 EB"
-    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} EB"
 
 
 def check_budget(graph: Graph, report: ShapeReport | None = None, budget: Budget | None = None) -> None:

@@ -24,6 +24,8 @@ from netbuilder.core.codegen import CodegenError, class_name, example_shape, gen
 from netbuilder.core.compile import CompileError, compile_graph, input_nodes, module_names, output_nodes
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport, check
+from netbuilder.core.export_errors import ExportError
+from netbuilder.core.weights_file import load_state_dict_file  # noqa: F401  (part of this module's API)
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -33,10 +35,6 @@ TOLERANCE = 1e-5
 OPSET = 18
 EXPORT_BATCH = 2  # example batch while tracing/exporting
 VERIFY_BATCH = 3  # a different size: proves the batch dimension stayed dynamic
-
-
-class ExportError(ValueError):
-    """The export failed or did not reproduce the graph; the message says how."""
 
 
 @dataclass
@@ -110,45 +108,6 @@ def output_diffs(expected: list, got: list, what: str) -> list[float]:
 
 
 # --------------------------------------------------------------- checkpoints
-def load_state_dict_file(path: str | os.PathLike) -> dict[str, "torch.Tensor"]:
-    """The model weights in a checkpoint (graph + state_dict) or a bare state_dict file.
-
-    Loaded with weights_only=True: a checkpoint can never run code.
-    """
-    import torch
-
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ExportError(f"checkpoint {path}: no such file") from None
-    except Exception as exc:  # unpickling errors come in many types
-        raise ExportError(f"checkpoint {path}: cannot read it as PyTorch weights ({_load_failure(exc)})") from None
-    if isinstance(data, dict):
-        for key in ("state_dict", "model_state", "model"):
-            if isinstance(data.get(key), dict):
-                data = data[key]
-                break
-    if not isinstance(data, dict) or not all(isinstance(v, torch.Tensor) for v in data.values()):
-        raise ExportError(f"checkpoint {path}: found no state_dict of tensors in it")
-    return dict(data)
-
-
-def _load_failure(exc: Exception) -> str:
-    """torch's weights_only refusal is a page of advice (with terminal colours) ending in
-    'load it with weights_only=False': say instead what was refused, and that it stays refused."""
-    import re
-
-    text = str(exc)
-    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
-    if found:
-        return (f"it contains a Python object ({found.group(1)}), not only tensors; NetBuilder loads "
-                "weights only, so a checkpoint can never run code")
-    if "Weights only load failed" in text:
-        return "not a PyTorch weights file, or a damaged one"
-    first = re.split(r"\.\s|\n", re.sub(r"\x1b\[[0-9;]*m", "", text))[0]  # its first sentence
-    return first[:300] or type(exc).__name__
-
-
 def _compiled(graph: Graph, report: ShapeReport, state_dict: Mapping | None) -> "torch.nn.Module":
     try:
         gm = compile_graph(graph, report=report)

@@ -6,14 +6,21 @@ equivalent is listed in the result's report, by name, with the reason; its
 consumers are left with an empty input port rather than guessed. When the
 import is complete the result is verified like an export: the original's
 weights are copied into the compiled graph and both are run on a random batch.
+Non-tensor values of the trace (tuples, shapes, RNN outputs) are fx_trace's
+markers; the checks after an import are import_checks'.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
 from netbuilder.core import fx_rules as rules
+from netbuilder.core.fx_trace import (RNN_PARTS, BatchSize, RnnValue, ShapeValue, TupleValue, describe, dims_text,
+                                      hashable, is_node, key_text, rnn_item)
 from netbuilder.core.graph import Graph, GraphError
 from netbuilder.core.import_checks import check_import, example, flatten, transfer_weights
 from netbuilder.core.user_code import ModuleImportError, load_module_object
@@ -64,37 +71,6 @@ class ImportResult:
         return "\n".join(lines)
 
 
-# ----------------------------------------------------------------- values
-@dataclass
-class _Tuple:
-    items: list
-
-
-@dataclass
-class _Shape:  # x.shape / x.size()
-    dims: tuple
-
-
-@dataclass
-class _Batch:  # x.size(0) / x.shape[0]
-    pass
-
-
-@dataclass
-class _Rnn:
-    """An nn.RNN/LSTM/GRU call, followed through the getitems that read it."""
-
-    call: Any  # the fx node of the call
-    module: Any
-    qual: str
-    input: Any
-    part: str = "all"  # all | seq | hidden | h | c | h_index | last_step
-    index: int | None = None
-
-    def at(self, part: str, index: int | None = None) -> "_Rnn":
-        return _Rnn(self.call, self.module, self.qual, self.input, part, index)
-
-
 # --------------------------------------------------------------- importer
 def import_module(
     module: "torch.nn.Module",
@@ -139,7 +115,7 @@ class _Importer:
                 self.values[n] = self._visit(n)
             except rules.Unmappable as exc:
                 self.values[n] = None
-                self.result.skipped.append(Skipped(n.name, _describe(n, gm), str(exc)))
+                self.result.skipped.append(Skipped(n.name, describe(n, gm), str(exc)))
         _layout(self.graph)
         check_import(self, verify)
         return self.result
@@ -147,7 +123,6 @@ class _Importer:
     def _trace(self):
         import torch
         import torch.fx as fx
-        from torch.fx.passes.shape_prop import ShapeProp
 
         class Tracer(fx.Tracer):
             def is_leaf_module(self, m, qualname):
@@ -167,12 +142,17 @@ class _Importer:
                                     f"({', '.join(p.name for p in placeholders)}) but {len(self.shapes)} input "
                                     "shape(s) were given")
         self.examples = [example(s, d) for s, d in zip(self.shapes, self.dtypes)]
+        prop = _shape_prop(gm)
         try:
-            ShapeProp(gm).propagate(*self.examples)
+            with contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints a traceback, then raises
+                prop.propagate(*self.examples)
         except Exception as exc:
-            shapes = ", ".join("×".join(str(v) for v in s) for s in self.shapes)
+            cause = exc.__cause__ or exc  # ShapeProp wraps the error in a page about fx nodes
+            shapes = ", ".join("×".join("?" if v is None else str(v) for v in s) for s in self.shapes)
+            at = f" at {describe(prop.current, gm)}" if prop.current is not None else ""
+            text = (str(cause).strip().splitlines() or [""])[0]
             raise ModuleImportError(f"running {cls} on inputs of shape {shapes} (plus a batch of {EXAMPLE_BATCH}) "
-                                    f"failed: {type(exc).__name__}: {exc}") from None
+                                    f"failed{at}: {type(cause).__name__}: {text} — is the input shape right?") from None
         return gm
 
     # ------------------------------------------------------------- visits
@@ -193,7 +173,7 @@ class _Importer:
         if type(sub).__name__ in ("LSTM", "GRU", "RNN") and type(sub).__module__.startswith("torch.nn"):
             if n.kwargs or len(n.args) != 1:
                 raise rules.Unmappable("called with an initial hidden state (NetBuilder starts from zeros)")
-            return _Rnn(n, sub, n.target, self._ref(n.args[0]))
+            return RnnValue(n, sub, n.target, self._ref(n.args[0]))
         type_name, params = rules.map_module(sub)
         if n.kwargs:
             raise rules.Unmappable(f"called with keyword arguments {sorted(n.kwargs)}")
@@ -205,17 +185,17 @@ class _Importer:
         import torch
 
         target, args, kwargs = n.target, n.args, n.kwargs
-        if target is _getitem():
-            return self._getitem(n, self.values.get(args[0]) if _is_node(args[0]) else args[0], args[1])
+        if target is operator.getitem:
+            return self._getitem(n, self.values.get(args[0]) if is_node(args[0]) else args[0], args[1])
         if target is getattr:
             if args[1] == "shape":
-                return _Shape(self._dims(args[0]))
+                return ShapeValue(self._dims(args[0]))
             raise rules.Unmappable(f"reads the tensor attribute .{args[1]}")
         if n.op == "call_method":
             if target == "size":
                 dims = self._dims(args[0])
                 dim = args[1] if len(args) > 1 else kwargs.get("dim")
-                return _Shape(dims) if dim is None else _Batch() if dim == 0 else dims[dim]
+                return ShapeValue(dims) if dim is None else BatchSize() if dim == 0 else dims[dim]
             if target in ("contiguous", "clone"):
                 return self._ref(args[0])
             if target in ("view", "reshape"):
@@ -236,7 +216,9 @@ class _Importer:
         if target is torch.chunk or target == "chunk":
             a = rules.bind(rules.SIG_CHUNK, args, kwargs)
             ref = self._add(n.name, "Chunk", {"chunks": a["chunks"], "dim": a["dim"]}, [self._ref(a["input"])])
-            return _Tuple([(ref[0], i) for i in range(a["chunks"])])
+            return TupleValue([(ref[0], i) for i in range(a["chunks"])])
+        if target is torch.split or target == "split":
+            return self._split(n, rules.bind(rules.SIG_SPLIT, args, kwargs))
         if target is torch.flatten or target == "flatten":
             a = rules.bind(rules.SIG_FLATTEN, args, kwargs)
             if a["start_dim"] == 0 or a["start_dim"] == -len(self._dims(a["input"])):
@@ -245,7 +227,7 @@ class _Importer:
                              [self._ref(a["input"])])
         if target in (torch.mean, torch.amax, "mean", "amax"):
             return self._reduce(n, "Max" if target in (torch.amax, "amax") else "Avg")
-        if callable(target) and _hashable(target) and target in self.functions:
+        if callable(target) and hashable(target) and target in self.functions:
             sig, rule = self.functions[target]
             bound = rules.bind(sig, args, kwargs)
             type_name, params = rule(bound)
@@ -254,34 +236,19 @@ class _Importer:
         raise rules.Unmappable("no NetBuilder layer computes it")
 
     def _getitem(self, n, base: Any, key: Any) -> Any:
-        if isinstance(base, _Tuple):
+        if isinstance(base, TupleValue):
             return base.items[key]
-        if isinstance(base, _Shape):
-            return _Batch() if key == 0 else base.dims[key]
-        if isinstance(base, _Rnn):
-            return self._rnn_item(base, key)
+        if isinstance(base, ShapeValue):
+            return BatchSize() if key == 0 else base.dims[key]
+        if isinstance(base, RnnValue):
+            return rnn_item(base, key)
         if base is None:
             return None
-        raise rules.Unmappable(f"indexes a tensor ([{_key_text(key)}])")
-
-    def _rnn_item(self, rnn: _Rnn, key: Any) -> _Rnn:
-        lstm = type(rnn.module).__name__ == "LSTM"
-        if rnn.part == "all" and key in (0, 1):
-            return rnn.at("seq" if key == 0 else "hidden")
-        if rnn.part == "hidden" and lstm and key in (0, 1):
-            return rnn.at("h" if key == 0 else "c")
-        if (rnn.part == "hidden" and not lstm or rnn.part == "h") and isinstance(key, int):
-            return rnn.at("h_index", key % (rnn.module.num_layers * (2 if rnn.module.bidirectional else 1)))
-        if rnn.part == "seq" and isinstance(key, tuple) and len(key) in (2, 3) and key[1] == -1 \
-                and all(k == slice(None) for k in key[:1] + key[2:]):
-            return rnn.at("last_step")
-        raise rules.Unmappable(f"reads part [{_key_text(key)}] of {rnn.qual}'s {_RNN_PARTS.get(rnn.part, rnn.part)}; "
-                               f"a NetBuilder {type(rnn.module).__name__} node gives every step's output or the "
-                               "last layer's final hidden state")
+        raise rules.Unmappable(f"indexes a tensor ([{key_text(key)}])")
 
     def _cat(self, n, a: dict) -> Any:
-        items = [self.values.get(t) if _is_node(t) else t for t in a["tensors"]]
-        if len(items) == 2 and all(isinstance(i, _Rnn) and i.part == "h_index" for i in items) \
+        items = [self.values.get(t) if is_node(t) else t for t in a["tensors"]]
+        if len(items) == 2 and all(isinstance(i, RnnValue) and i.part == "h_index" for i in items) \
                 and items[0].call is items[1].call and items[0].module.bidirectional:
             last = items[0].module.num_layers * 2
             if [i.index for i in items] == [last - 2, last - 1] and a["dim"] in (1, -1):
@@ -299,9 +266,9 @@ class _Importer:
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = list(sizes[0])
         in_dims, out_dims = self._dims(source), self._dims(n)
-        first = self.values.get(sizes[0]) if sizes and _is_node(sizes[0]) else sizes[0] if sizes else None
-        if not (isinstance(first, _Batch) or first == -1) or out_dims[0] != in_dims[0]:
-            raise rules.Unmappable(f"reshapes across the batch dimension (to {_dims_text(out_dims)})")
+        first = self.values.get(sizes[0]) if sizes and is_node(sizes[0]) else sizes[0] if sizes else None
+        if not (isinstance(first, BatchSize) or first == -1) or out_dims[0] != in_dims[0]:
+            raise rules.Unmappable(f"reshapes across the batch dimension (to {dims_text(out_dims)})")
         if out_dims == in_dims:
             return self._ref(source)
         if len(out_dims) == 2:
@@ -331,6 +298,15 @@ class _Importer:
         return None
 
     # ------------------------------------------------------------ helpers
+    def _split(self, n, a: dict) -> TupleValue:
+        sections = a["split_size_or_sections"]
+        if isinstance(sections, int):  # equal parts of that size, the last one smaller
+            size = self._dims(a["input"])[a["dim"]]
+            sections = [min(sections, size - start) for start in range(0, size, sections)]
+        ref = self._add(n.name, "Split", {"split_size_or_sections": list(sections), "dim": a["dim"]},
+                        [self._ref(a["input"])])
+        return TupleValue([(ref[0], i) for i in range(len(sections))])
+
     def _dims(self, fx_node) -> tuple:
         meta = getattr(fx_node, "meta", {}).get("tensor_meta")
         if meta is None or not hasattr(meta, "shape"):
@@ -338,20 +314,20 @@ class _Importer:
         return tuple(meta.shape)
 
     def _tensor(self, arg: Any, what: str) -> Any:
-        if not _is_node(arg):
+        if not is_node(arg):
             raise rules.Unmappable(f"combines a tensor with {what} ({arg!r})")
         return self._ref(arg)
 
     def _ref(self, arg: Any) -> tuple[str, int] | None:
         """The (node, port) a tensor argument comes from; None if it was not imported."""
-        value = self.values.get(arg) if _is_node(arg) else arg
+        value = self.values.get(arg) if is_node(arg) else arg
         if value is None or isinstance(value, tuple):
             return value
-        if isinstance(value, _Rnn):
+        if isinstance(value, RnnValue):
             return self._rnn_ref(value)
         raise rules.Unmappable(f"uses {type(value).__name__.strip('_').lower()} {value!r} as a layer input")
 
-    def _rnn_ref(self, rnn: _Rnn) -> tuple[str, int]:
+    def _rnn_ref(self, rnn: RnnValue) -> tuple[str, int]:
         last = rnn.module.num_layers * (2 if rnn.module.bidirectional else 1) - 1
         if rnn.part == "seq":
             return self._materialize(rnn, True)
@@ -359,10 +335,10 @@ class _Importer:
                 and (rnn.part == "last_step" or rnn.index == last):
             return self._materialize(rnn, False)
         raise rules.Unmappable(
-            f"uses {rnn.qual}'s {_RNN_PARTS.get(rnn.part, rnn.part)}; a NetBuilder {type(rnn.module).__name__} node "
+            f"uses {rnn.qual}'s {RNN_PARTS.get(rnn.part, rnn.part)}; a NetBuilder {type(rnn.module).__name__} node "
             "gives every step's output or the last layer's final hidden state (both directions concatenated)")
 
-    def _materialize(self, rnn: _Rnn, sequences: bool) -> tuple[str, int]:
+    def _materialize(self, rnn: RnnValue, sequences: bool) -> tuple[str, int]:
         done = self.materialized.get(rnn.call)
         if done is not None:
             if done[0] != sequences:
@@ -388,12 +364,22 @@ class _Importer:
             raise rules.Unmappable(f"as {type_name}: {exc}") from None
         return (nid, 0)
 
-_RNN_PARTS = {"all": "(output, hidden) tuple", "seq": "output sequence", "hidden": "hidden state",
-              "c": "cell state c_n", "h": "h_n of every layer", "h_index": "hidden state of one layer/direction",
-              "last_step": "last step of a bidirectional output"}
-
 
 # --------------------------------------------------------------- utilities
+def _shape_prop(gm):
+    """torch's ShapeProp, remembering the node it ran last (the one that failed)."""
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    class Prop(ShapeProp):
+        current = None
+
+        def run_node(self, n):
+            self.current = n
+            return super().run_node(n)
+
+    return Prop(gm)
+
+
 def _layout(graph: Graph) -> None:
     """Columns by topological generation (left → right), rows centred."""
     import networkx as nx
@@ -406,56 +392,6 @@ def _layout(graph: Graph) -> None:
         members = sorted(generation, key=order.__getitem__)
         for row, nid in enumerate(members):
             graph.move_node(nid, (col * DX, (row - (len(members) - 1) / 2) * DY))
-
-
-def _is_node(value: Any) -> bool:
-    import torch.fx as fx
-
-    return isinstance(value, fx.Node)
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _getitem() -> Any:
-    import operator
-
-    return operator.getitem
-
-
-def _key_text(key: Any) -> str:
-    def one(k: Any) -> str:
-        if isinstance(k, slice):
-            return ":".join("" if v is None else str(v) for v in (k.start, k.stop)) + (f":{k.step}" if k.step else "")
-        return repr(k)
-    return ", ".join(one(k) for k in key) if isinstance(key, tuple) else one(key)
-
-
-def _dims_text(dims: Sequence) -> str:
-    return "×".join(str(d) for d in dims)
-
-
-def _describe(n, gm) -> str:
-    """How a traced operation reads in the source code."""
-    if n.op == "call_module":
-        return f"self.{n.target} (nn.{type(gm.get_submodule(n.target)).__name__})"
-    if n.op == "call_method":
-        return f"tensor.{n.target}(...)"
-    if n.op == "get_attr":
-        return f"self.{n.target}"
-    if n.op == "call_function":
-        target = n.target
-        module = getattr(target, "__module__", None) or ""
-        name = getattr(target, "__name__", repr(target))
-        module = {"_operator": "operator", "torch._C._nn": "torch.nn.functional",
-                  "torch._C._VariableFunctions": "torch"}.get(module, module)
-        return f"{module + '.' if module else ''}{name}(...)"
-    return n.op
 
 
 __all__ = ["ImportResult", "ModuleImportError", "Skipped", "import_module", "load_module_object", "transfer_weights"]

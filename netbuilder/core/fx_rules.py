@@ -232,6 +232,7 @@ SIG_FLATTEN = _sig("input", start_dim=0, end_dim=-1)
 SIG_BINARY = _sig("input", "other", alpha=1)
 SIG_CAT = _sig("tensors", dim=0)
 SIG_CHUNK = _sig("input", "chunks", dim=0)
+SIG_SPLIT = _sig("input", "split_size_or_sections", dim=0)
 SIG_REDUCE = _sig("input", dim=None, keepdim=False, dtype=None)
 _SIG_MAXPOOL = _sig("input", "kernel_size", stride=None, padding=0, dilation=1, ceil_mode=False,
                     return_indices=False)

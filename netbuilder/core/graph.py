@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 
 import networkx as nx
 
+from netbuilder.core.groups import Group, GroupsMixin
 from netbuilder.core.params import ParamError
 from netbuilder.core.spec import LayerSpec, get_spec, has_spec
 
@@ -52,12 +53,15 @@ class Edge:
 @dataclass(frozen=True)
 class GraphEvent:
     """What changed. `kind` is past tense: node_added, node_removed,
-    edge_added, edge_removed, params_changed, node_moved, meta_changed, reset."""
+    edge_added, edge_removed, params_changed, node_moved, meta_changed, reset,
+    and for groups (groups.py) group_added, group_removed, group_renamed,
+    group_changed."""
 
     kind: str
     node_id: str | None = None
     edge: Edge | None = None
     data: Any = None
+    group_id: str | None = None
 
 
 Listener = Callable[[GraphEvent], None]
@@ -67,16 +71,18 @@ _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass
-class Graph:
+class Graph(GroupsMixin):
     name: str = "untitled"
     description: str = ""
     training: dict[str, Any] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    groups: dict[str, Group] = field(default_factory=dict)  # annotation only: shapes and compile ignore it
 
     def __post_init__(self) -> None:
         self._listeners: list[Listener] = []
         self._index_edges()
+        self._index_groups()
         self.revision = 0  # bumped on every change; caches key on it
         self.structure_revision = 0  # bumped when nodes or edges are added/removed
         self._topo_cache: tuple[tuple, list[str]] | None = None
@@ -152,12 +158,14 @@ class Graph:
         return node
 
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
-        """Remove a node and its edges; returns both so an undo can restore them."""
+        """Remove a node and its edges (and take it out of its group); returns
+        the node and edges so an undo can restore them."""
         node = self._node(node_id)
         touching = self._sorted(self._keys(self._dag.in_edges(node_id, keys=True))
                                 + self._keys(self._dag.out_edges(node_id, keys=True)))
         for e in touching:
             self.remove_edge(e)
+        self._leave_group(node_id)
         del self.nodes[node_id]
         self._dag.remove_node(node_id)
         self._emit("node_removed", node_id=node_id, data=node)
@@ -308,6 +316,7 @@ class Graph:
     def replace_with(self, other: "Graph") -> None:
         """Take over another graph's content (File ▸ Open into a live model)."""
         self.name, self.description, self.training = other.name, other.description, dict(other.training)
-        self.nodes, self.edges = other.nodes, other.edges
+        self.nodes, self.edges, self.groups = other.nodes, other.edges, other.groups
         self._index_edges()
+        self._index_groups()
         self._emit("reset")

@@ -3,7 +3,11 @@
     {"format": "netbuilder-graph", "version": 1, "name": ..., "description": ...,
      "nodes": [{"id", "type", "params", "pos": [x, y]}],
      "edges": [{"src", "dst", "src_port"?, "dst_port"?}],
+     "groups"?: [{"id", "name", "nodes": [node ids]}],
      "training": {...}}
+
+`groups` is optional (a version-1 file without it has no groups) and is
+written only when the graph has some.
 
 Every problem is a GraphFileError whose message names the node and field.
 """
@@ -14,6 +18,7 @@ import copy
 import difflib
 import json
 import os
+import reprlib
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -49,6 +54,8 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         if e.dst_port:
             edge["dst_port"] = e.dst_port
         out["edges"].append(edge)
+    if graph.groups:
+        out["groups"] = [{"id": g.id, "name": g.name, "nodes": list(g.nodes)} for g in graph.groups.values()]
     if graph.training:
         out["training"] = copy.deepcopy(graph.training)
     return out
@@ -85,6 +92,11 @@ def graph_from_dict(data: Any, source: str = "graph") -> Graph:
     for i, raw in enumerate(edges):
         _load_edge(graph, raw, f"{source}: edges[{i}]")
     _check_acyclic(graph, source)
+    groups = data.get("groups", [])
+    if not isinstance(groups, list):
+        raise GraphFileError(f"{source}: 'groups' must be a list, got {type(groups).__name__}")
+    for i, raw in enumerate(groups):
+        _load_group(graph, raw, f"{source}: groups[{i}]")
     return graph
 
 
@@ -179,6 +191,28 @@ def _load_edge(graph: Graph, raw: Any, where: str) -> None:
         ports.append(value)
     try:
         graph.add_edge(src, dst, ports[0], ports[1], check_cycle=False)
+    except GraphError as exc:
+        raise GraphFileError(f"{where}: {exc}") from None
+
+
+def _load_group(graph: Graph, raw: Any, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise GraphFileError(f"{where}: expected an object, got {type(raw).__name__}")
+    group_id = raw.get("id")
+    where = f"{where} (id {group_id!r})" if group_id is not None else where
+    if not isinstance(group_id, str):
+        raise GraphFileError(f"{where}: field 'id' is missing or not text")
+    name = raw.get("name", group_id)
+    if not isinstance(name, str):
+        raise GraphFileError(f"{where}: field 'name' must be text, got {type(name).__name__}")
+    members = raw.get("nodes")
+    if not isinstance(members, list):
+        raise GraphFileError(f"{where}: field 'nodes' must be a list of node ids, got {type(members).__name__}")
+    for i, member in enumerate(members):
+        if not isinstance(member, str):
+            raise GraphFileError(f"{where}: nodes[{i}] must be a node id (text), got {reprlib.repr(member)}")
+    try:
+        graph.add_group(members, name, id=group_id)
     except GraphError as exc:
         raise GraphFileError(f"{where}: {exc}") from None
 

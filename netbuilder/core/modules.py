@@ -177,7 +177,12 @@ class RBM(nn.Module):
 
     def __init__(self, num_visible: int, num_hidden: int) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.randn(num_visible, num_hidden) * 0.01)
+        weight = torch.empty(num_visible, num_hidden)
+        if weight.device.type != "meta":
+            # meta tensors hold no values, and random ops on them import torch._dynamo (~1 s):
+            # only real devices draw the weights (the same draws as before)
+            weight = torch.randn(num_visible, num_hidden) * 0.01
+        self.weight = nn.Parameter(weight)
         self.visible_bias = nn.Parameter(torch.zeros(num_visible))
         self.hidden_bias = nn.Parameter(torch.zeros(num_hidden))
 

@@ -108,9 +108,23 @@ def _edge_schema() -> dict[str, Any]:
     }
 
 
+def _group_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["id", "nodes"],
+        "properties": {
+            "id": {"type": "string", "pattern": ID_PATTERN, "description": "stable group id"},
+            "name": {"type": "string", "description": "label shown on the group's frame (default: the id)"},
+            "nodes": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": ID_PATTERN},
+                      "description": "ids of the member nodes; a node belongs to at most one group"},
+        },
+    }
+
+
 def build_schema() -> dict[str, Any]:
     specs = all_specs()
-    defs: dict[str, Any] = {"node": _node_schema([s.type for s in specs]), "edge": _edge_schema()}
+    defs: dict[str, Any] = {"node": _node_schema([s.type for s in specs]), "edge": _edge_schema(),
+                            "group": _group_schema()}
     for spec in specs:
         defs[f"params_{spec.type}"] = {
             "description": f"{spec.type} ({spec.category}): {spec.help}",
@@ -133,6 +147,8 @@ def build_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "nodes": {"type": "array", "maxItems": MAX_NODES, "items": {"$ref": "#/$defs/node"}},
             "edges": {"type": "array", "items": {"$ref": "#/$defs/edge"}},
+            "groups": {"type": "array", "items": {"$ref": "#/$defs/group"},
+                       "description": "named groups of nodes, drawn as frames; shapes and compile ignore them"},
             "training": {"type": "object", "description": "training settings (see netbuilder/train/settings.py)"},
         },
         "$defs": defs,

@@ -2,6 +2,11 @@
 
 Parameters are counted from the real modules, built on the meta device so
 even VGG-16 costs no memory; MACs come from each spec's formula.
+
+A variable (null) size, e.g. a sequence length, has no honest byte count: by
+default memory and MACs count it as 1 (per unit of length) and the summary
+says so (`variable_size` 1); `summary(graph, variable_size=N)` instead checks
+the graph with every null input size set to N.
 """
 
 from __future__ import annotations
@@ -11,6 +16,10 @@ from typing import Any
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import OK, ShapeReport, check, format_shape
+
+# More elements than a 64-bit size can count: what a module that cannot even
+# be described on the meta device is reported as (a lower bound; see budget.py).
+TOO_MANY = 2**63
 
 
 @dataclass
@@ -28,6 +37,8 @@ class LayerRow:
 class Summary:
     rows: list[LayerRow]
     report: ShapeReport
+    # None: every size is fixed; else what each variable (null) input size counts as
+    variable_size: int | None = None
 
     @property
     def total_params(self) -> int:
@@ -56,31 +67,47 @@ class Summary:
             "batch_size": batch_size,
             "activation_bytes": self.activation_bytes * batch_size,
             "param_bytes": self.total_params * 4,
+            "variable_size": self.variable_size,
         }
 
     def table(self, batch_size: int = 1) -> str:
         head = ("Layer", "Type", "Output shape", "Params", "MACs", "Act. memory")
         body = [(r.node, r.type, format_shape(tuple(r.output_shape)) if r.output_shape is not None else "—",
-                 f"{r.params:,}", f"{r.macs:,}", _bytes(r.activation_bytes * batch_size)) for r in self.rows]
+                 format_count(r.params), format_count(r.macs), format_bytes(r.activation_bytes * batch_size))
+                for r in self.rows]
         widths = [max(len(str(row[i])) for row in [head, *body]) for i in range(len(head))]
         fmt = "  ".join(f"{{:{'<' if i < 3 else '>'}{w}}}" for i, w in enumerate(widths))
         rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
         lines = [fmt.format(*head), rule, *(fmt.format(*row) for row in body), rule,
-                 f"Total params: {self.total_params:,}  (trainable {self.trainable_params:,}, "
-                 f"{_bytes(self.total_params * 4)})",
-                 f"Total MACs per sample: {self.total_macs:,}",
-                 f"Forward activations (batch {batch_size}): {_bytes(self.activation_bytes * batch_size)}"]
-        return "\n".join(lines)
+                 f"Total params: {format_count(self.total_params)}  "
+                 f"(trainable {format_count(self.trainable_params)}, "
+                 f"{format_bytes(self.total_params * 4)})",
+                 f"Total MACs per sample: {format_count(self.total_macs)}",
+                 f"Forward activations (batch {batch_size}): {format_bytes(self.activation_bytes * batch_size)}"]
+        return "\n".join(lines + self._variable_note())
+
+    def _variable_note(self) -> list[str]:
+        if self.variable_size is None:
+            return []
+        if any(None in (r.output_shape or ()) for r in self.rows):  # counted, not filled in
+            return ["Note: ? is a variable size (null in the file, e.g. a sequence length); MACs and memory "
+                    "count it as 1, i.e. per unit of that size."]
+        return [f"Note: every variable size (null in the file) is taken as {self.variable_size}."]
 
 
-def _bytes(n: int) -> str:
-    if n >= 2**63:  # e.g. an Upsample by 1e300: dividing such an int by 1024 overflows a float
+def format_count(n: int) -> str:
+    """12,345; 1.60e+34 beyond a quadrillion; TOO_MANY (a lower bound) as words."""
+    return "more than 9.2e18" if n >= TOO_MANY else f"{n:,}" if n < 10**15 else f"{n:.2e}"
+
+
+def format_bytes(n: int) -> str:
+    if n >= TOO_MANY:  # e.g. an Upsample by 1e300: dividing such an int by 1024 overflows a float
         return "more than 8 EB"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
-    return f"{n} B"
+    return f"{n:.1f} EB"
 
 
 def node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, int]:
@@ -97,7 +124,7 @@ def node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, i
         # count them as "more than 2^63" (see budget.py), never a traceback
         if "overflow" not in str(exc).lower():
             raise
-        return 2**63, 2**63
+        return TOO_MANY, TOO_MANY
     if module is None:
         return 0, 0
     ps = list(module.parameters())
@@ -114,7 +141,12 @@ def node_macs(graph: Graph, report: ShapeReport, node_id: str) -> int:
         return 0
 
 
-def summary(graph: Graph, report: ShapeReport | None = None) -> Summary:
+def summary(graph: Graph, report: ShapeReport | None = None, variable_size: int | None = None) -> Summary:
+    """Rows in topological order. With `variable_size`, a copy of the graph with
+    every null input size set to it is summarised (and `report` is not used)."""
+    variable = has_variable_sizes(graph)
+    if variable and variable_size is not None:
+        graph, report = with_variable_size(graph, variable_size), None
     report = report or check(graph)
     rows = []
     for nid in graph.topological_order():
@@ -124,7 +156,24 @@ def summary(graph: Graph, report: ShapeReport | None = None) -> Summary:
         act = sum(_numel(s) for s in info.outputs) * 4 if ok and node.type not in ("Input", "Output") else 0
         rows.append(LayerRow(nid, node.type, list(info.output) if ok and info.outputs else None,
                              total, trainable, node_macs(graph, report, nid), act))
-    return Summary(rows, report)
+    return Summary(rows, report, (variable_size or 1) if variable else None)
+
+
+def has_variable_sizes(graph: Graph) -> bool:
+    """Whether an Input has a null (variable) size."""
+    return any(None in node.params["shape"] for node in graph.nodes_of_type("Input"))
+
+
+def with_variable_size(graph: Graph, size: int) -> Graph:
+    """A copy of `graph` with every null Input size set to `size`."""
+    from netbuilder.core.io import graph_to_dict, load_graph
+
+    if size < 1:
+        raise ValueError(f"a variable size must be at least 1, got {size}")
+    copy = load_graph(graph_to_dict(graph))
+    for node in copy.nodes_of_type("Input"):
+        copy.set_params(node.id, {"shape": [size if s is None else s for s in node.params["shape"]]})
+    return copy
 
 
 def count_params(graph: Graph, report: ShapeReport | None = None) -> int:

@@ -57,12 +57,21 @@ def _kwargs_text(kwargs: dict | None) -> str:
 
 
 def _import(name: str) -> Any:
+    # `python -m` finds modules in the current folder; the `netbuilder` console script
+    # would not, so `netbuilder import mymodels:Net` run beside mymodels.py gets it too
+    cwd = os.getcwd()
+    added = cwd not in sys.path and "" not in sys.path
+    if added:
+        sys.path.append(cwd)  # last: never shadows an installed package
     try:
         return importlib.import_module(name)
     except ImportError as exc:
         raise ModuleImportError(f"cannot import module {name!r}: {exc}") from None
     except Exception as exc:
         raise ModuleImportError(f"importing {name!r} failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        if added:
+            sys.path.remove(cwd)
 
 
 def _load_file(path: Path) -> Any:

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
-from netbuilder.gui import dialogs, storage, theme
+from netbuilder.gui import dialogs, group_actions, storage, theme
 from netbuilder.gui.help import ShortcutsDialog, show_about
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +57,12 @@ def build_actions(w: "MainWindow") -> dict[str, QAction]:
     a["duplicate"] = _action(w, "&Duplicate", w.duplicate, "Ctrl+D")
     a["delete"] = _action(w, "De&lete", w.delete_selection, [QKeySequence(Keys.Delete), "Backspace"])
     a["select_all"] = _action(w, "Select &All", w.select_all, Keys.SelectAll)
+    a["group"] = _action(w, "&Group Layers", lambda: group_actions.group_selection(w), "Ctrl+G",
+                         "Frame the selected layers as a named group")
+    a["ungroup"] = _action(w, "U&ngroup", lambda: group_actions.ungroup_selection(w), "Ctrl+Shift+G",
+                           "Remove the groups of the selected layers (the layers stay)")
+    a["rename_group"] = _action(w, "&Rename Group…", lambda: group_actions.rename_group(w),
+                                tip="Rename the group of the selected layers")
     a["quick_add"] = _action(w, "Add &Layer…\tTab", view.request_quick_add, tip="Search for a layer to add (Tab)")
     a["quick_add"].setIconText("Add Layer")
     a["fit"] = _action(w, "&Fit to View", view.fit_to_view, "F", "Show the whole network")
@@ -65,7 +71,7 @@ def build_actions(w: "MainWindow") -> dict[str, QAction]:
     a["zoom_reset"] = _action(w, "&Actual Size", lambda: (view.resetTransform(), view.zoom_changed.emit(1.0)),
                               "Ctrl+0")
     a["layout"] = _action(w, "Auto-&Layout", w.auto_layout, "Ctrl+L", "Arrange layers left to right")
-    a["snap"] = _action(w, "&Snap to Grid", lambda: None, "Ctrl+G")
+    a["snap"] = _action(w, "&Snap to Grid", lambda: None, "Ctrl+'")
     a["snap"].setCheckable(True)
     a["snap"].toggled.connect(w.set_snap)
     a["search"] = _action(w, "Search Layers", lambda: (w.palette_dock.show(), w.palette.search.setFocus(),
@@ -104,6 +110,8 @@ def _menus(w: "MainWindow", a: dict[str, QAction]) -> None:
     edit.addActions([a["cut"], a["copy"], a["paste"], a["duplicate"], a["delete"]])
     edit.addSeparator()
     edit.addActions([a["select_all"], a["quick_add"]])
+    edit.addSeparator()
+    edit.addActions([a["group"], a["ungroup"], a["rename_group"]])
     view = bar.addMenu("&View")
     view.addActions([a["fit"], a["zoom_in"], a["zoom_out"], a["zoom_reset"]])
     view.addSeparator()

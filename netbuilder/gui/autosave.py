@@ -1,6 +1,7 @@
 """Autosave of unsaved work, and recovery after a crash.
 
-Every minute, a window with unsaved changes writes its graph to
+Every minute (NETBUILDER_AUTOSAVE_MS milliseconds when set), a window with
+unsaved changes writes its graph to
 `<data dir>/autosave/session-<pid>.json` (atomically). The session holds a
 QLockFile next to it while it runs; a file whose lock is free at start-up
 belongs to a session that died, and its work is offered back. A clean close
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,29 @@ from netbuilder.core.graph import Graph
 from netbuilder.core.io import atomic_write_text, graph_to_dict
 from netbuilder.gui.storage import data_dir
 
-INTERVAL_MS = 60_000
+INTERVAL_MS = 60_000  # the default; NETBUILDER_AUTOSAVE_MS overrides it
+INTERVAL_ENV = "NETBUILDER_AUTOSAVE_MS"
+_warned: set[str] = set()  # bad values already reported: one message per value, not per window
+
+
+def interval_ms() -> int:
+    """The autosave interval: NETBUILDER_AUTOSAVE_MS (a positive whole number of
+    milliseconds) or INTERVAL_MS. A bad value is reported on stderr and ignored,
+    because a typo in the environment must not stop the editor from starting."""
+    raw = os.environ.get(INTERVAL_ENV, "").strip()
+    if not raw:
+        return INTERVAL_MS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value > 0:
+        return min(value, 2**31 - 1)  # QTimer takes a C int
+    if raw not in _warned:
+        _warned.add(raw)
+        print(f"netbuilder: ignoring {INTERVAL_ENV}={raw!r}: expected a positive whole number of "
+              f"milliseconds; autosaving every {INTERVAL_MS // 1000} s", file=sys.stderr)
+    return INTERVAL_MS
 
 
 def autosave_dir() -> Path:

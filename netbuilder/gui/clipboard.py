@@ -2,7 +2,9 @@
 
 A fragment is plain JSON (so it survives the system clipboard and can be
 pasted into another NetBuilder window); pasting gives every node a fresh id
-and keeps only edges whose both ends were copied.
+and keeps only edges whose both ends were copied. A group whose layers are
+all copied is copied too and pastes as a new group named "<name> copy";
+a group copied in part is left behind (its layers paste ungrouped).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
 from netbuilder.core.graph import Edge, Graph, GraphError
+from netbuilder.core.groups import MAX_NAME
 from netbuilder.core.spec import get_spec, has_spec
 
 MIME = "application/x-netbuilder-fragment"
@@ -28,7 +31,8 @@ def fragment(graph: Graph, node_ids: list[str]) -> dict[str, Any]:
              for n in graph if n.id in chosen]
     edges = [{"src": e.src, "dst": e.dst, "src_port": e.src_port, "dst_port": e.dst_port}
              for e in graph.edges if e.src in chosen and e.dst in chosen]
-    return {"format": FORMAT, "nodes": nodes, "edges": edges}
+    groups = [{"name": g.name, "nodes": list(g.nodes)} for g in graph.groups.values() if chosen.issuperset(g.nodes)]
+    return {"format": FORMAT, "nodes": nodes, "edges": edges, "groups": groups}
 
 
 def _fresh_id(old: str, taken: set[str]) -> str:
@@ -73,6 +77,37 @@ def instantiate(graph: Graph, frag: dict[str, Any], offset: tuple[float, float],
     edges = [Edge(mapping[e["src"]], mapping[e["dst"]], int(e.get("src_port", 0)), int(e.get("dst_port", 0)))
              for e in frag.get("edges") or [] if e["src"] in mapping and e["dst"] in mapping]
     return nodes, edges
+
+
+def instantiate_groups(graph: Graph, frag: dict[str, Any],
+                       nodes: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """(name, new member ids) of the fragment's groups, for the `nodes` that
+    `instantiate` made from it (same order). Names get " copy" while taken."""
+    mapping = {str(raw["id"]): new["id"] for raw, new in zip(frag.get("nodes") or [], nodes)}
+    names = {g.name for g in graph.groups.values()}
+    out: list[tuple[str, list[str]]] = []
+    used: set[str] = set()
+    for raw in frag.get("groups") or []:
+        if not isinstance(raw, dict) or not isinstance(raw.get("nodes"), list):
+            continue  # a fragment from elsewhere: its layers still paste, ungrouped
+        members = [mapping[str(n)] for n in raw["nodes"] if str(n) in mapping and mapping[str(n)] not in used]
+        if not members:
+            continue
+        used.update(members)
+        name = (str(raw.get("name") or "").strip() or "Group")[:MAX_NAME - len(" copy 99")]
+        if name in names:
+            name = _fresh_name(f"{name} copy", names)
+        names.add(name)
+        out.append((name, members))
+    return out
+
+
+def _fresh_name(name: str, taken: set[str]) -> str:
+    """'block copy', then 'block copy 2', ..."""
+    candidate, i = name, 2
+    while candidate in taken:
+        candidate, i = f"{name} {i}", i + 1
+    return candidate
 
 
 def to_clipboard(frag: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from netbuilder.core.graph import Edge, Graph
+from netbuilder.core.groups import Group
 
 Pos = tuple[float, float]
 _SET_PARAMS_ID = 0x6E62  # "nb": consecutive edits of one field merge into one step
@@ -67,25 +68,35 @@ class AddNodeCommand(Command):
 class RemoveNodeCommand(Command):
     """Removes one node. Its edges should be removed by sibling commands first;
     any left are restored on undo all the same. Undo puts the node (and those
-    edges) back at their old places in the file order."""
+    edges) back at their old places in the file order, and back in its group
+    (the group itself too, if the node was its last member)."""
 
     def __init__(self, graph: Graph, node_id: str, parent: MacroCommand | None = None) -> None:
         self.graph, self.node_id = graph, node_id
         self.node: Any = None
         self.index = 0
         self.edges: list[tuple[int, Edge]] = []
+        self.group: tuple[int, Group] | None = None  # (place in the group order, the group as it was)
         super().__init__(f"Remove '{node_id}'", parent)
 
     def redo(self) -> None:
         g = self.graph
         self.index = list(g.nodes).index(self.node_id)
         self.edges = _indexed(g, g.in_edges(self.node_id) + g.out_edges(self.node_id))
+        group = g.group_of(self.node_id)
+        self.group = (list(g.groups).index(group.id), copy.deepcopy(group)) if group is not None else None
         self.node, _ = g.remove_node(self.node_id)
 
     def undo(self) -> None:
         n = self.node
         self.graph.add_node(n.type, copy.deepcopy(n.params), n.pos, id=n.id, index=self.index)
         _restore(self.graph, self.edges)
+        if self.group is not None:
+            index, group = self.group
+            if group.id in self.graph.groups:
+                self.graph.set_group_nodes(group.id, list(group.nodes))
+            else:
+                self.graph.add_group(list(group.nodes), group.name, id=group.id, index=index)
 
 
 def _indexed(graph: Graph, edges: list[Edge]) -> list[tuple[int, Edge]]:
@@ -194,3 +205,68 @@ class SetMetaCommand(Command):
 
     def undo(self) -> None:
         self.graph.set_meta(**copy.deepcopy(self.old))
+
+
+# ------------------------------------------------------------------- groups
+class AddGroupCommand(Command):
+    def __init__(self, graph: Graph, node_ids: list[str], name: str, group_id: str | None = None,
+                 parent: MacroCommand | None = None) -> None:
+        self.graph, self.node_ids, self.name = graph, list(node_ids), name
+        self.group_id = group_id or graph.new_group_id()
+        super().__init__(f"Group {_count(self.node_ids)} as '{name}'", parent)
+
+    def redo(self) -> None:
+        self.graph.add_group(list(self.node_ids), self.name, id=self.group_id)
+
+    def undo(self) -> None:
+        self.graph.remove_group(self.group_id)
+
+
+class RemoveGroupCommand(Command):
+    """Ungroup: the layers stay; undo puts the group back in its place."""
+
+    def __init__(self, graph: Graph, group_id: str, parent: MacroCommand | None = None) -> None:
+        self.graph, self.group_id = graph, group_id
+        self.index = 0
+        self.group: Group | None = None
+        super().__init__(f"Ungroup '{graph.groups[group_id].name}'", parent)
+
+    def redo(self) -> None:
+        self.index = list(self.graph.groups).index(self.group_id)
+        self.group = copy.deepcopy(self.graph.remove_group(self.group_id))
+
+    def undo(self) -> None:
+        g = self.group
+        self.graph.add_group(list(g.nodes), g.name, id=g.id, index=self.index)
+
+
+class RenameGroupCommand(Command):
+    def __init__(self, graph: Graph, group_id: str, name: str, parent: MacroCommand | None = None) -> None:
+        self.graph, self.group_id, self.new = graph, group_id, name
+        self.old = graph.groups[group_id].name
+        super().__init__(f"Rename group '{self.old}' to '{name}'", parent)
+
+    def redo(self) -> None:
+        self.graph.rename_group(self.group_id, self.new)
+
+    def undo(self) -> None:
+        self.graph.rename_group(self.group_id, self.old)
+
+
+class SetGroupNodesCommand(Command):
+    """Changes which layers a group holds (layers leaving it for a new group)."""
+
+    def __init__(self, graph: Graph, group_id: str, node_ids: list[str], parent: MacroCommand | None = None) -> None:
+        self.graph, self.group_id, self.new = graph, group_id, list(node_ids)
+        self.old = list(graph.groups[group_id].nodes)
+        super().__init__(f"Change the layers of group '{graph.groups[group_id].name}'", parent)
+
+    def redo(self) -> None:
+        self.graph.set_group_nodes(self.group_id, list(self.new))
+
+    def undo(self) -> None:
+        self.graph.set_group_nodes(self.group_id, list(self.old))
+
+
+def _count(node_ids: list[str]) -> str:
+    return f"{len(node_ids)} layer{'s' * (len(node_ids) != 1)}"

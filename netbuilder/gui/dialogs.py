@@ -6,7 +6,7 @@ Keeping them here gives one spot to word them, and lets tests answer them
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 FILE_FILTER = "NetBuilder graphs (*.json *.nbg);;All files (*)"
 
@@ -51,3 +51,9 @@ def save_file_name(parent: QWidget | None, suggested: str) -> str:
 def show_text(parent: QWidget | None, title: str, html: str) -> None:
     box = QMessageBox(QMessageBox.Icon.NoIcon, title, html, QMessageBox.StandardButton.Close, parent)
     box.exec()
+
+
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
+    """A line of text (a group's new name), or None when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, text=text)
+    return value if ok else None

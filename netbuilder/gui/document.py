@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QWidget
 from netbuilder.core.graph import Graph
 from netbuilder.core.io import GraphFileError, graph_from_dict, load_graph, save_graph
 from netbuilder.gui import dialogs, storage
-from netbuilder.gui.autosave import INTERVAL_MS, Autosaver, find_orphans
-from netbuilder.gui.canvas.layout import layered_layout, needs_layout
+from netbuilder.gui.autosave import Autosaver, find_orphans, interval_ms
+from netbuilder.gui.canvas.layout import reading_layout
 
 
 class Document(QObject):
@@ -32,10 +32,14 @@ class Document(QObject):
         self._force_dirty = False  # restored work is unsaved although the undo stack is clean
         self.autosaver = Autosaver()
         self.timer = QTimer(self)
-        self.timer.setInterval(INTERVAL_MS)
+        self.timer.setInterval(interval_ms())
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
         undo_stack.cleanChanged.connect(lambda _: self.state_changed.emit())
+        # the first network (the default preset, or a file from the command line) gets the same
+        # arrangement as one opened later; its items exist already, so move them through the Graph
+        for nid, pos in (reading_layout(graph) or {}).items():
+            graph.move_node(nid, pos)
 
     # ----------------------------------------------------------------- state
     @property
@@ -47,9 +51,10 @@ class Document(QObject):
         return self.path.name if self.path is not None else (self.title or "untitled")
 
     def _adopt(self, graph: Graph, path: Path | None, title: str | None = None, dirty: bool = False) -> None:
-        if needs_layout(graph):  # imported or hand-written files without positions
-            for nid, pos in layered_layout(graph).items():
-                graph.nodes[nid].pos = pos
+        # files without positions (imported, hand-written) are laid out; a generated
+        # left→right strip too long to read (presets) is wrapped into rows
+        for nid, pos in (reading_layout(graph) or {}).items():
+            graph.nodes[nid].pos = pos
         self.graph.replace_with(graph)
         self.undo_stack.clear()
         self.undo_stack.setClean()

@@ -13,12 +13,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from netbuilder.core.graph import Edge, Graph, GraphError
+from netbuilder.core.groups import MAX_NAME
 from netbuilder.core.params import ParamError
 from netbuilder.core.spec import get_spec
 from netbuilder.gui import clipboard
 from netbuilder.gui.commands import (
-    AddEdgeCommand, AddNodeCommand, MacroCommand, MoveNodesCommand, RemoveEdgeCommand, RemoveNodeCommand,
-    SetParamsCommand,
+    AddEdgeCommand, AddGroupCommand, AddNodeCommand, MacroCommand, MoveNodesCommand, RemoveEdgeCommand,
+    RemoveGroupCommand, RemoveNodeCommand, RenameGroupCommand, SetGroupNodesCommand, SetParamsCommand,
 )
 
 Pos = tuple[float, float]
@@ -150,9 +151,11 @@ class Editor(QObject):
         return clipboard.fragment(self.graph, ids) if ids else None
 
     def paste(self, fragment: dict[str, Any], offset: Pos = (40.0, 40.0), at: Pos | None = None) -> list[str]:
-        """Add a copied fragment with fresh ids and its inner edges, one step."""
+        """Add a copied fragment with fresh ids and its inner edges, one step.
+        A group copied whole comes along as a new group ('block copy')."""
         try:
             nodes, edges = clipboard.instantiate(self.graph, fragment, offset, at)
+            groups = clipboard.instantiate_groups(self.graph, fragment, nodes)
         except (GraphError, ParamError, KeyError, ValueError, TypeError) as exc:
             self._refuse(f"Cannot paste: {exc}")
             return []
@@ -163,7 +166,70 @@ class Editor(QObject):
             AddNodeCommand(self.graph, n["type"], n["params"], n["pos"], n["id"], parent=macro)
         for e in edges:
             AddEdgeCommand(self.graph, e, parent=macro)
+        taken: set[str] = set()
+        for name, members in groups:
+            add = AddGroupCommand(self.graph, members, name, _fresh_group_id(self.graph, taken), parent=macro)
+            taken.add(add.group_id)
         self.undo_stack.push(macro)
         ids = [n["id"] for n in nodes]
         self.nodes_created.emit(ids)
         return ids
+
+    # ----------------------------------------------------------------- groups
+    def group(self, node_ids: Iterable[str], name: str | None = None) -> str | None:
+        """Put layers into a new group, one step; layers already in a group
+        leave it (a group left empty goes). Returns the new group's id."""
+        chosen = set(node_ids)
+        ids = [n for n in self.graph.nodes if n in chosen]  # file order
+        if not ids:
+            self._refuse("Select the layers to group first.")
+            return None
+        current = self.graph.group_of(ids[0])
+        if current is not None and set(current.nodes) == set(ids):
+            self._refuse(f"These layers already are the group “{current.name}”.")
+            return None
+        name = name or self.graph.new_group_name()
+        macro = MacroCommand(f"Group {len(ids)} layer{'s' * (len(ids) != 1)} as “{name}”")
+        for gid, group in self.graph.groups.items():  # the layers leave their groups
+            left = [n for n in group.nodes if n not in chosen]
+            if len(left) == len(group.nodes):
+                continue
+            if left:
+                SetGroupNodesCommand(self.graph, gid, left, parent=macro)
+            else:
+                RemoveGroupCommand(self.graph, gid, parent=macro)
+        add = AddGroupCommand(self.graph, ids, name, parent=macro)
+        self.undo_stack.push(macro)
+        return add.group_id
+
+    def ungroup(self, group_ids: Iterable[str]) -> None:
+        """Remove groups (their layers stay), one step."""
+        gids = [g for g in dict.fromkeys(group_ids) if g in self.graph.groups]
+        if not gids:
+            self._refuse("Select a layer of a group to ungroup it.")
+            return
+        macro = MacroCommand(f"Ungroup {', '.join(repr(self.graph.groups[g].name) for g in gids)}")
+        for gid in gids:
+            RemoveGroupCommand(self.graph, gid, parent=macro)
+        self.undo_stack.push(macro)
+
+    def rename_group(self, group_id: str, name: str) -> bool:
+        group = self.graph.groups.get(group_id)
+        name = name.strip()
+        if group is None:
+            self._refuse(f"no group {group_id!r}")
+            return False
+        if not name or len(name) > MAX_NAME:
+            self._refuse(f"A group's name must be 1 to {MAX_NAME} characters.")
+            return False
+        if name != group.name:
+            self.undo_stack.push(RenameGroupCommand(self.graph, group_id, name))
+        return True
+
+
+def _fresh_group_id(graph: Graph, taken: set[str]) -> str:
+    """A group id free in `graph` and not yet given out in this paste."""
+    i = 1
+    while f"group_{i}" in graph.groups or f"group_{i}" in taken:
+        i += 1
+    return f"group_{i}"

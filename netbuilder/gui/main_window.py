@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport
-from netbuilder.gui import clipboard, storage, theme, warmup
+from netbuilder.gui import clipboard, group_actions, storage, theme, warmup
 from netbuilder.gui.actions import build_actions
 from netbuilder.gui.canvas import GraphScene, GraphView
 from netbuilder.gui.canvas.layout import layered_layout
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self.scene.connection_dropped.connect(self._on_connection_dropped)
         self.view.context_menu_requested.connect(self._context_menu)
         self.view.node_double_clicked.connect(self.edit_node)
+        self.scene.group_rename_requested.connect(lambda gid: group_actions.rename_group(self, gid))
         self.summary.node_activated.connect(self.reveal_node)
         self.problems.node_activated.connect(self.reveal_node)
         self.document.state_changed.connect(self._retitle)
@@ -230,6 +231,7 @@ class MainWindow(QMainWindow):
     def _context_menu(self, global_pos: QPoint, scene_pos: QPointF) -> None:
         a = self.actions_
         menu = QMenu(self)
+        group_actions.add_to_context_menu(self, menu, scene_pos)
         if self.scene.selected_node_ids():
             menu.addActions([a["copy"], a["cut"], a["duplicate"], a["delete"]])
         elif self.scene.selected_edges():

@@ -1,7 +1,8 @@
 """Where the editor's icons and stylesheets live, and how to load them.
 
-They sit in the repository's top-level `resources/` folder (next to the
-package in a checkout or editable install). If that folder is missing, the
+They sit in the repository's top-level `resources/` folder in a checkout or
+editable install, and in netbuilder/_resources in an installed wheel
+(netbuilder/paths.py finds either). If that folder is missing, the
 editor still runs: icons fall back to plain coloured squares and the
 stylesheet to Qt's default look.
 """
@@ -14,7 +15,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+from netbuilder.paths import resources_dir
+
+RESOURCES = resources_dir()
 
 # icon file (resources/icons/<name>.svg) per layer category
 CATEGORY_ICONS = {

@@ -104,8 +104,13 @@ class TensorBatches:
         return order.to(self.x.device)
 
     def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
-        order = self._order(epoch)
         bs = self.batch_size
+        if not self.shuffle and self.shard.world == 1 and self.on_device:
+            # in order, unsharded (validation): slices are views, no index tensor, no copies
+            for i in range(self.steps):
+                yield self.x[i * bs:(i + 1) * bs], None if self.y is None else self.y[i * bs:(i + 1) * bs]
+            return
+        order = self._order(epoch)
         for i in range(self.steps):
             idx = order[i * bs:(i + 1) * bs]
             xb = self.x.index_select(0, idx)

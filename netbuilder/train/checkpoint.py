@@ -10,7 +10,8 @@ with a CheckpointError, never loaded.
      "graph": "<graph JSON text>", "settings": "<settings JSON text>",
      "model": state_dict, "optimizer": state_dict | None, "scheduler": state_dict | None,
      "scaler": state_dict | None, "epoch": int (epochs completed), "step": int,
-     "history": "<JSON list of epoch events>", "best": "<JSON {val_loss, epoch, ...}>",
+     "history": "<JSON list of epoch events>", "best": "<JSON {best_value, best_epoch, bad_epochs, ...}>",
+     "best_weights": state_dict | None (early stopping's best epoch, with restore_best),
      "standardize": {"mean": tensor, "std": tensor} | None}
 """
 
@@ -37,7 +38,8 @@ class CheckpointError(ValueError):
 def save_checkpoint(path: str | os.PathLike, *, graph: dict[str, Any], settings: dict[str, Any],
                     model: torch.nn.Module, optimizer: Any = None, scheduler: Any = None, scaler: Any = None,
                     epoch: int = 0, step: int = 0, history: list[dict[str, Any]] | None = None,
-                    best: dict[str, Any] | None = None, standardize: dict[str, Any] | None = None) -> None:
+                    best: dict[str, Any] | None = None, best_weights: dict[str, torch.Tensor] | None = None,
+                    standardize: dict[str, Any] | None = None) -> None:
     """Write atomically (temp file + rename), so a crash never leaves half a checkpoint."""
     state = {
         "format": FORMAT,
@@ -52,6 +54,7 @@ def save_checkpoint(path: str | os.PathLike, *, graph: dict[str, Any], settings:
         "step": int(step),
         "history": json.dumps(history or [], default=_nan_safe),
         "best": json.dumps(best or {}, default=_nan_safe),
+        "best_weights": {k: v.detach().cpu() for k, v in best_weights.items()} if best_weights else None,
         "standardize": standardize,
     }
     path = Path(path)

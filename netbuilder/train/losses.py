@@ -42,6 +42,7 @@ from netbuilder.train.loss_defaults import LOSS_TERMS, SUPERVISED, LossError, de
 from netbuilder.train.loss_defaults import _default_output
 
 EPS = 1e-8
+_HALF = (torch.float16, torch.bfloat16)
 
 
 # ------------------------------------------------------------------ formulas
@@ -107,6 +108,9 @@ class LossPlan:
     primary_type: str
 
     def compute(self, batch: Batch) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        if len(self.terms) == 1 and self.terms[0].weight == 1.0:  # the usual case, with the least Python
+            value = self.terms[0].fn(batch)
+            return (value.float() if value.dtype in _HALF else value), [value]
         values = [t.fn(batch) for t in self.terms]
         # The weighted sum without a zeros tensor to start from and without ×1.0:
         # three fewer autograd ops per step, ~8% of a small MLP's CPU step
@@ -115,7 +119,7 @@ class LossPlan:
         total = None
         for t, v in zip(self.terms, values):
             part = v if t.weight == 1.0 else t.weight * v
-            if part.dtype in (torch.float16, torch.bfloat16):
+            if part.dtype in _HALF:
                 part = part.float()
             total = part if total is None else total + part
         if total is None:
@@ -206,6 +210,13 @@ def _make_pointwise(graph, spec, default_out, task, num_classes, input_numel):
     if source not in ("label", "input"):
         raise LossError(f"loss term {kind}: target must be 'label' or 'input', got {source!r}")
     delta = float(spec.get("delta", 1.0))
+    if kind == "cross_entropy" and source == "label":
+        def cross_entropy(b: Batch) -> torch.Tensor:
+            out, y = b.outs[out_ref], b.y
+            if y is not None and y.dim() == 1 and out.dim() == 2 and not y.is_floating_point():
+                return F.cross_entropy(out, y)  # class indices already as it wants them: no target_for
+            return F.cross_entropy(out, target_for(kind, out, b, source, num_classes, kind))
+        return [out_ref], cross_entropy
 
     def fn(b: Batch) -> torch.Tensor:
         out = b.outs[out_ref]

@@ -1,7 +1,9 @@
 """Validation: loss per term, accuracy, MAE/MAPE and the confusion matrix.
 
-Everything accumulates on the device; the host sees one transfer per
-evaluation.
+Everything stays on the device; the host sees one transfer per evaluation.
+Predictions and per-batch losses are kept and reduced once per pass, not
+per batch: on a small network a handful of extra tiny tensor ops per batch
+cost more than the forward pass (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -34,73 +36,129 @@ def outputs_dict(refs: list[str], result: Any, as_float: bool = False) -> dict[s
     return dict(zip(refs, values))
 
 
+def loss_row(reported: torch.Tensor, terms: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """One step's or batch's (total, *terms), detached; a lone term that is
+    the total itself is kept once (`row_values` widens it again)."""
+    if len(terms) == 1 and terms[0] is reported:
+        return (reported.detach(),)
+    return (reported.detach(), *[t.detach() for t in terms])
+
+
+def row_values(rows: list[tuple[torch.Tensor, ...]], width: int) -> list[float]:
+    """The rows' values on the host, `width` per row, in one stack and one
+    transfer; a row holding only its total (its only term) is widened here,
+    in Python, rather than stacking each tensor twice."""
+    flat = torch.stack([t for row in rows for t in row]).tolist()
+    if len(flat) == len(rows) * width:
+        return flat
+    out, i = [], 0
+    for row in rows:
+        out += flat[i:i + len(row)] if len(row) == width else flat[i:i + 1] * width
+        i += len(row)
+    return out
+
+
 def evaluate(raw_model: torch.nn.Module, plan: LossPlan | RBMPlan, refs: list[str], batches: Any, task: str,
-             num_classes: int | None, autocast: Callable[[], AbstractContextManager]) -> dict[str, Any]:
+             num_classes: int | None, autocast: Callable[[], AbstractContextManager],
+             confusion: bool = True, forward: Callable[..., Any] | None = None) -> dict[str, Any]:
     """{val_loss, val_terms, val_accuracy, val_mae, val_mape, confusion} over all batches, with the
-    compiled graph itself (not a DDP wrapper: evaluation needs no gradient exchange)."""
-    names = plan.names
-    device = next(raw_model.parameters(), torch.zeros(())).device
-    sums = torch.zeros(len(names) + 1, device=device, dtype=torch.float64)
-    stats = torch.zeros(5, device=device, dtype=torch.float64)  # correct, labelled, |err|, |err|/|y|, values
-    confusion = torch.zeros(num_classes * num_classes, device=device, dtype=torch.long) if (
-        task == "classification" and num_classes) else None
-    n = 0
+    compiled graph itself (not a DDP wrapper: evaluation needs no gradient exchange), called
+    through `forward` when given (fast_forward.py). The confusion matrix only when asked for
+    (only the samples event shows it)."""
+    acc = _Pass(len(plan.names) + 1, num_classes if confusion else None)
     was_training = raw_model.training
     raw_model.eval()
+    forward = forward or raw_model
     try:
         with torch.no_grad():
             for xb, yb in batches.epoch(0):
                 with autocast():
-                    result = raw_model(xb)
+                    result = forward(xb)
                 outs = outputs_dict(refs, result, as_float=True)
                 batch = Batch(outs, xb, yb, raw_model)
                 if isinstance(plan, RBMPlan):
                     _, reported, terms = plan.compute(raw_model, outs[plan.visible_ref])
                 else:
                     reported, terms = plan.compute(batch)
-                k = len(xb)
-                n += k
-                sums += torch.stack([reported.detach(), *[t.detach() for t in terms]]).double() * k
-                if isinstance(plan, LossPlan):
-                    _metrics(plan, batch, task, num_classes, stats, confusion)
+                    acc.add_metrics(plan, batch, task)
+                acc.losses.append((reported,) if len(terms) == 1 and terms[0] is reported else (reported, *terms))
+                acc.sizes.append(len(xb))
     finally:
         raw_model.train(was_training)
-    values = torch.cat([sums / max(n, 1), stats]).tolist()  # the one sync
-    loss, terms = values[0], dict(zip(names, values[1:len(names) + 1]))
-    correct, labelled, abs_err, pct_err, count = values[len(names) + 1:]
-    out: dict[str, Any] = {"val_loss": loss, "val_terms": terms, "val_accuracy": None, "val_mae": None,
-                           "val_mape": None, "confusion": None}
-    if task == "classification" and labelled:
-        out["val_accuracy"] = correct / labelled
-    if task in ("regression", "reconstruction") and count:
-        out["val_mae"] = abs_err / count
-        out["val_mape"] = 100.0 * pct_err / count if task == "regression" else None
-    if confusion is not None and labelled:
-        out["confusion"] = confusion.reshape(num_classes, num_classes).tolist()
-    return out
+    return acc.summary(plan.names, task)
 
 
-def _metrics(plan: LossPlan, batch: Batch, task: str, num_classes: int | None, stats: torch.Tensor,
-             confusion: torch.Tensor | None) -> None:
-    out = batch.outs[plan.primary].float()
-    if task == "classification" and batch.y is not None and not batch.y.is_floating_point():
-        pred = predictions(out, plan.primary_type)
-        if pred is None or pred.shape != batch.y.reshape(-1).shape:
-            return
-        labels = batch.y.reshape(-1)
-        stats[0] += (pred == labels).sum()
-        stats[1] += labels.numel()
-        if confusion is not None:
-            valid = (labels < num_classes) & (pred < num_classes) & (pred >= 0)
-            confusion += torch.bincount((labels * num_classes + pred)[valid], minlength=confusion.numel())
-    elif task in ("regression", "reconstruction"):
-        target = _target(plan, batch, task, out)
-        if target is None:
-            return
-        diff = (out - target).abs()
-        stats[2] += diff.sum()
-        stats[3] += (diff / target.abs().clamp_min(EPS)).sum()
-        stats[4] += diff.numel()
+class _Pass:
+    """What one validation pass keeps per batch: 0-d loss tensors, correct
+    counts, error sums (and predictions and labels for a confusion matrix).
+    All of them reach the host in one stack and one transfer at the end:
+    the pass costs a few tiny tensor ops in all, not a dozen per batch."""
+
+    def __init__(self, width: int, num_classes: int | None) -> None:
+        self.width = width  # total + terms
+        self.num_classes = num_classes  # for the confusion matrix; None: not wanted
+        self.losses: list[tuple[torch.Tensor, ...]] = []
+        self.sizes: list[int] = []
+        self.correct: list[torch.Tensor] = []  # per batch, float32 (exact: a batch has < 2^24 samples)
+        self.labelled = 0
+        self.preds: list[torch.Tensor] = []
+        self.labels: list[torch.Tensor] = []
+        self.errors: list[torch.Tensor] = []  # per batch: Σ|err|, Σ|err|/|y|
+        self.count = 0  # values compared (regression, reconstruction)
+
+    def add_metrics(self, plan: LossPlan, batch: Batch, task: str) -> None:
+        out = batch.outs[plan.primary]
+        y = batch.y
+        if task == "classification" and y is not None and not y.is_floating_point():
+            pred = predictions(out, plan.primary_type)
+            labels = y if y.dim() == 1 else y.reshape(-1)
+            if pred is not None and pred.shape == labels.shape:
+                self.correct.append((pred == labels).sum(dtype=torch.float32))
+                self.labelled += labels.numel()
+                if self.num_classes:
+                    self.preds.append(pred)
+                    self.labels.append(labels)
+        elif task in ("regression", "reconstruction"):
+            out = out.float()
+            target = _target(plan, batch, task, out)
+            if target is None:
+                return
+            diff = (out - target).abs()
+            self.errors += [diff.sum(), (diff / target.abs().clamp_min(EPS)).sum()]
+            self.count += diff.numel()
+
+    def summary(self, names: list[str], task: str) -> dict[str, Any]:
+        """Everything to the host in one transfer; the means and sums finish there, in float64."""
+        width, nb, nc = self.width, len(self.sizes), self.num_classes
+        scalars = [t for row in self.losses for t in (row if len(row) == width else row * width)]
+        scalars += self.errors + self.correct
+        values = torch.stack(scalars) if scalars else torch.zeros(0)
+        if self.preds and nc:
+            pred, labels = _cat(self.preds), _cat(self.labels)
+            valid = (labels < nc) & (pred < nc) & (pred >= 0)
+            matrix = torch.bincount((labels * nc + pred)[valid], minlength=nc * nc)
+            # float32 holds counts exactly up to 2^24
+            values = torch.cat([values if self.labelled < 2**24 else values.double(), matrix])
+        values = values.tolist()  # the one sync
+        n = max(sum(self.sizes), 1)
+        means = [sum(values[b * width + j] * k for b, k in enumerate(self.sizes)) / n for j in range(width)]
+        at = nb * width
+        errors, at = values[at:at + len(self.errors)], at + len(self.errors)
+        correct, matrix = values[at:at + len(self.correct)], values[at + len(self.correct):]
+        out: dict[str, Any] = {"val_loss": means[0], "val_terms": dict(zip(names, means[1:])),
+                               "val_accuracy": None, "val_mae": None, "val_mape": None, "confusion": None}
+        if self.labelled:
+            out["val_accuracy"] = sum(correct) / self.labelled
+            if matrix:
+                out["confusion"] = [[int(v) for v in matrix[r * nc:(r + 1) * nc]] for r in range(nc)]
+        if self.count and task in ("regression", "reconstruction"):
+            out["val_mae"] = sum(errors[0::2]) / self.count
+            out["val_mape"] = 100.0 * sum(errors[1::2]) / self.count if task == "regression" else None
+        return out
+
+
+def _cat(tensors: list[torch.Tensor]) -> torch.Tensor:
+    return tensors[0] if len(tensors) == 1 else torch.cat(tensors)
 
 
 def _target(plan: LossPlan, batch: Batch, task: str, out: torch.Tensor) -> torch.Tensor | None:

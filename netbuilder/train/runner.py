@@ -8,7 +8,11 @@
     run.stop()
 
 The child is started with the "spawn" context (safe with CUDA and with a Qt
-parent), gets the graph as a dict and sends event dicts over a queue. Pause,
+parent), gets the graph as a dict and sends event dicts over a queue. It
+does not import the parent's `__main__` (which spawn does by default): it
+needs nothing from it, and a parent run from stdin (`python -`), an
+interactive session or a script without a `__name__` guard would otherwise
+make the child fail, or train twice. Pause,
 resume and stop are a shared byte the trainer reads once per step (a memory
 read, no system call). A crash, an exception or a killed child becomes a
 `failed` event: the parent never raises. Importing this module does not
@@ -23,9 +27,11 @@ import os
 import platform
 import queue
 import sys
+import threading
 import time
 import traceback
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from netbuilder.train.settings import resolve_settings
 
@@ -87,7 +93,8 @@ class TrainingRun:
                                           args=(self.graph_dict, self.settings, self.resume_from, self._queue,
                                                 self._control))
         try:
-            self._process.start()
+            with _child_skips_main():
+                self._process.start()
         except Exception as exc:  # noqa: BLE001 — e.g. no more processes allowed
             self._pending.append(_failed(f"could not start the training process: {exc}"))
             self._terminal_seen = True
@@ -150,6 +157,11 @@ class TrainingRun:
         return bool(self._pending) or not self._terminal_seen
 
     @property
+    def pid(self) -> int | None:
+        """The training child's process id (None before start())."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def paused(self) -> bool:
         return self._control is not None and self._control.value == PAUSE
 
@@ -173,6 +185,38 @@ class TrainingRun:
                 self._process.kill()
         except Exception:  # noqa: BLE001
             pass
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _child_skips_main() -> Iterator[None]:
+    """Hide the parent's __main__ from spawn while a child starts.
+
+    spawn records `__main__.__spec__.name` or `__main__.__file__` and the
+    child imports that module first. The child runs `_child_main` from this
+    package with plain data, so it needs nothing from there, and the import
+    breaks it when the parent runs from stdin (`__file__` is '<stdin>', no
+    such file) or re-runs a script that has no `if __name__ == "__main__"`
+    guard. Without both attributes spawn leaves __main__ alone.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    missing = object()
+    with _MAIN_LOCK:
+        saved = {name: getattr(main, name, missing) for name in ("__spec__", "__file__")}
+        try:
+            main.__spec__ = None
+            if saved["__file__"] is not missing:
+                del main.__file__
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is not missing:
+                    setattr(main, name, value)
 
 
 def _failed(message: str, kind: str = "error") -> dict[str, Any]:

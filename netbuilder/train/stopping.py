@@ -57,15 +57,25 @@ class EarlyStopping:
         return True
 
     def state(self) -> dict[str, Any]:
+        """The record a checkpoint keeps (JSON); the best weights go next to it (`weights()`)."""
         return {"best_value": self.best_value, "best_epoch": self.best_epoch, "best_val_loss": self.best_val_loss,
                 "bad_epochs": self.bad_epochs}
 
-    def restore(self, state: dict[str, Any]) -> None:
-        """Continue from a checkpoint's record (the best weights themselves are not kept)."""
+    def weights(self) -> dict[str, torch.Tensor] | None:
+        """The best epoch's weights (restore_best), for the checkpoint: a run
+        stopped and resumed must still be able to put them back at the end."""
+        return self.best_weights
+
+    def restore(self, state: dict[str, Any], best_weights: dict[str, torch.Tensor] | None = None,
+                device: torch.device | None = None) -> None:
+        """Continue from a checkpoint's record and best weights (absent in
+        checkpoints from before they were kept: then there is nothing to restore)."""
         self.best_value = state.get("best_value")
         self.best_epoch = state.get("best_epoch")
         self.best_val_loss = state.get("best_val_loss")
         self.bad_epochs = int(state.get("bad_epochs") or 0)
+        if best_weights and self.config and self.config["restore_best"]:
+            self.best_weights = {k: v.to(device) if device is not None else v for k, v in best_weights.items()}
 
 
 def _finite(value: Any) -> bool:

@@ -72,4 +72,5 @@ def downstream_graph(graph: Graph, node_id: str, shape: Sequence[int | None]) ->
             edges.append({**e, "src": "z", "src_port": 0} if e["src"] == node_id else e)
     data["edges"] = edges
     data.pop("training", None)
+    data.pop("groups", None)  # they may name nodes left out
     return graph_from_dict(data)

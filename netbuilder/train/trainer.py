@@ -13,6 +13,7 @@ is a `failed` event too: `run()` never raises.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import traceback
@@ -25,13 +26,16 @@ from netbuilder.train import optim
 from netbuilder.train.batches import Shard
 from netbuilder.train.checkpoint import save_checkpoint
 from netbuilder.train.events import Epoch, Event, Failed, Finished, Paused, Resumed, Started, Step, Stopped
+from netbuilder.train.failures import OptimizerOverflow, data_is_finite, non_finite_loss, optimizer_overflow
 from netbuilder.train.losses import Batch
-from netbuilder.train.metrics import evaluate, outputs_dict
+from netbuilder.train.fast_forward import direct_forward, inline_activations
+from netbuilder.train.metrics import evaluate, loss_row, outputs_dict, row_values
 from netbuilder.train.rbm import RBMPlan
 from netbuilder.train.settings import resolve_settings
 from netbuilder.train.setup import USER_ERRORS, Setup, build
 from netbuilder.train.stopping import EarlyStopping
 
+_HISTORY_KEYS = tuple(f.name for f in dataclasses.fields(Epoch) if f.name != "replayed")
 MAX_PENDING = 4096  # steps kept on the device before a silent sync (bounds memory on huge epochs)
 
 
@@ -57,7 +61,10 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self.step = 0
         self.epoch = 0
-        self._pending: list[tuple[torch.Tensor, ...]] = []  # per step: (total, *terms)
+        self._pending: list[tuple[torch.Tensor, ...]] = []  # per step: metrics.loss_row(total, terms)
+        # (step, total loss) of the run's first step and of the latest synced one, for the NaN message
+        self._first_loss: tuple[int, float] | None = None
+        self._last_loss: tuple[int, float] | None = None
         self._paused_s = 0.0
 
     # ----------------------------------------------------------------- API
@@ -89,6 +96,9 @@ class Trainer:
             torch.set_num_threads(s.threads)
         self.manual_allreduce = self.dist is not None and isinstance(s.plan, RBMPlan)
         self.net = s.model
+        # the forward the loop calls: a leaner view of s.model (same weights), or the DDP wrapper
+        self._fast = inline_activations(s.model) if self.dist is None else None
+        self._forward: Callable[..., Any] = s.model
         if self.dist is not None and not self.manual_allreduce:
             from netbuilder.train.distributed import weights_off_the_loss_path
 
@@ -102,7 +112,7 @@ class Trainer:
         start_epoch = int(s.resume.get("epoch", 0))
         self.step = int(s.resume.get("step", 0))
         self.history = list(s.resume.get("history", []))
-        self.stopper.restore(s.resume.get("best") or {})
+        self.stopper.restore(s.resume.get("best") or {}, s.resume.get("best_weights"), s.device)
         self.total_steps = settings["epochs"] * len(s.train)
         self.t0 = time.perf_counter()
         # since the last step event: time, samples, loss sums (total + terms), steps
@@ -125,7 +135,7 @@ class Trainer:
                 yield self._nan_failure(None, "the validation loss")
                 return
             optim.step_scheduler(s.scheduler, event.val_loss, event.train_loss)
-            if self.stopper.update(event.to_dict(), epoch, s.model):
+            if self.stopper.update(self.history[-1], epoch, s.model):
                 stopped_early = True
             self._save(epoch)
             if stopped_early:
@@ -152,16 +162,22 @@ class Trainer:
         s = self.setup
         self.epoch_sum: list[float] = []
         self.epoch_steps = 0
-        s.model.train()
+        if not s.model.training:  # evaluate() puts training mode back; train() walks every module
+            s.model.train()
+        self._forward = direct_forward(self._fast) if self._fast is not None else self.net
         params = [p for g in s.optimizer.param_groups for p in g["params"]]
+        interval = s.settings["step_interval"]
         for xb, yb in s.train.epoch(epoch):
             if self.control is not None:
                 terminal = yield from self._obey()
                 if terminal is not None:
                     return terminal
-            self._one_step(xb, yb, params)
+            try:
+                self._one_step(xb, yb, params)
+            except OptimizerOverflow as exc:
+                return self._sync() or optimizer_overflow(self.step + 1, epoch, exc.__cause__ or exc, s.optimizer)
             self._win_samples += len(xb)
-            due = time.perf_counter() - self._win_t >= s.settings["step_interval"] or self.step == 1
+            due = time.perf_counter() - self._win_t >= interval or self.step == 1
             if due or len(self._pending) >= MAX_PENDING:
                 failure = self._sync()
                 if failure is not None:
@@ -173,9 +189,11 @@ class Trainer:
 
     def _one_step(self, xb: torch.Tensor, yb: torch.Tensor | None, params: list) -> None:
         s = self.setup
-        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
-        with autocast:
-            result = self.net(xb)
+        if self.amp:
+            with torch.autocast("cuda", dtype=torch.float16):
+                result = self._forward(xb)
+        else:
+            result = self._forward(xb)
         # losses in float32, outside autocast (binary_cross_entropy refuses to run under it)
         outs = outputs_dict(s.refs, result, as_float=self.amp)
         if isinstance(s.plan, RBMPlan):
@@ -184,6 +202,20 @@ class Trainer:
             objective, terms = s.plan.compute(Batch(outs, xb, yb, s.model))
             reported = objective
         s.optimizer.zero_grad(set_to_none=True)
+        try:
+            self._update(objective, params)
+        except RuntimeError as exc:
+            if "overflow" not in str(exc):
+                raise
+            raise OptimizerOverflow(str(exc)) from exc
+        # detached values only; _sync stacks them all at once (a stack per step
+        # cost ~10 µs, 2% of a small MLP's CPU step — benchmarks/README.md)
+        self._pending.append(loss_row(reported, terms))
+        self.step += 1
+
+    def _update(self, objective: torch.Tensor, params: list) -> None:
+        """Backward and optimizer step (scaled under AMP, averaged by hand for the RBM under DDP)."""
+        s = self.setup
         if self.scaler is not None:
             self.scaler.scale(objective).backward()
             if s.settings["grad_clip"]:
@@ -195,12 +227,9 @@ class Trainer:
             objective.backward()
             if self.manual_allreduce:
                 self.dist.average_gradients(params)
-            optim.clip_gradients(params, s.settings["grad_clip"])
+            if s.settings["grad_clip"]:
+                optim.clip_gradients(params, s.settings["grad_clip"])
             s.optimizer.step()
-        # detached values only; _sync stacks them all at once (a stack per step
-        # cost ~10 µs, 2% of a small MLP's CPU step — benchmarks/README.md)
-        self._pending.append((reported.detach(), *[t.detach() for t in terms]))
-        self.step += 1
 
     # ------------------------------------------------------------- syncing
     def _sync(self) -> Failed | None:
@@ -208,24 +237,38 @@ class Trainer:
         if not self._pending:
             return None
         pending, self._pending = self._pending, []
-        rows = torch.stack([t.float() for row in pending for t in row]).view(len(pending), -1).cpu()
-        first_step = self.step - len(rows) + 1
-        finite = torch.isfinite(rows)
-        if not bool(finite.all()):
-            bad_row = int((~finite.all(dim=1)).nonzero()[0])
-            bad_cols = (~finite[bad_row]).nonzero().flatten().tolist()
-            names = self.setup.plan.names
-            term = next((names[c - 1] for c in bad_cols if c > 0), "the total loss")
-            return self._nan_failure(first_step + bad_row, term)
-        sums = rows.sum(dim=0).tolist()
+        names = self.setup.plan.names
+        width, n = len(names) + 1, len(pending)
+        # one stack and one transfer; the rest is Python on a few floats (each tiny tensor op
+        # here cost more than the whole check: benchmarks/README.md)
+        values = row_values(pending, width)
+        first_step = self.step - n + 1
+        if not math.isfinite(sum(values)):  # a float64 sum of float32 values is finite iff all are
+            bad = next(i for i, v in enumerate(values) if not math.isfinite(v))
+            row = bad // width
+            term = next((names[c - 1] for c in range(1, width) if not math.isfinite(values[row * width + c])),
+                        "the total loss")
+            if row:
+                self._note_losses(first_step, values[:row * width], width)
+            return self._nan_failure(first_step + row, term)
+        self._note_losses(first_step, values, width)
+        sums = [sum(values[c::width]) for c in range(width)]
         self.epoch_sum = _add(self.epoch_sum, sums)
-        self.epoch_steps += len(rows)
-        self._win_sum, self._win_steps = _add(self._win_sum, sums), self._win_steps + len(rows)
+        self.epoch_steps += n
+        self._win_sum, self._win_steps = _add(self._win_sum, sums), self._win_steps + n
         return None
 
+    def _note_losses(self, first_step: int, values: list[float], width: int) -> None:
+        """The first and the latest finite total loss, (step, value), for the NaN message."""
+        if self._first_loss is None:
+            self._first_loss = (first_step, values[0])
+        self._last_loss = (first_step + len(values) // width - 1, values[-width])
+
     def _nan_failure(self, step: int | None, term: str) -> Failed:
-        where = f"at step {step} (epoch {self.epoch})" if step is not None else f"in epoch {self.epoch}"
-        return Failed(f"the loss became NaN or infinite {where}, in {term}", step, "nan", term=term)
+        s = self.setup
+        lr = s.optimizer.param_groups[0]["lr"]
+        return non_finite_loss(step, self.epoch, term, self._first_loss, self._last_loss, lr,
+                               data_is_finite(s.train) if step is not None else None)
 
     def _step_event(self, epoch: int) -> Step:
         s = self.setup
@@ -253,12 +296,16 @@ class Trainer:
         val: dict[str, Any] = {"val_loss": None, "val_terms": {}, "val_accuracy": None, "val_mae": None,
                                "val_mape": None, "confusion": None}
         if s.val is not None:
-            val = evaluate(s.model, s.plan, s.refs, s.val, s.task, s.data.num_classes, autocast)
+            val = evaluate(s.model, s.plan, s.refs, s.val, s.task, s.data.num_classes, autocast,
+                           confusion=s.samples is not None,
+                           forward=direct_forward(self._fast) if self._fast is not None else None)
         self._confusion = val.pop("confusion")
         event = Epoch(epoch, s.settings["epochs"], train[0], val["val_loss"], val["val_accuracy"], val["val_mae"],
                       val["val_mape"], dict(zip(s.plan.names, train[1:])), s.optimizer.param_groups[0]["lr"],
                       time.perf_counter() - self.t0 - self._paused_s, val["val_terms"])
-        self.history.append({k: v for k, v in event.to_dict().items() if k not in ("event", "replayed")})
+        # what to_dict() would give, less "event" and "replayed", without its generic walk
+        self.history.append({k: dict(v) if isinstance(v, dict) else v for k in _HISTORY_KEYS
+                             for v in (getattr(event, k),)})
         return event
 
     def _save(self, epoch: int) -> str | None:
@@ -271,7 +318,8 @@ class Trainer:
             std = {"mean": s.prep.mean, "std": s.prep.std}
         save_checkpoint(path, graph=s.graph_dict, settings=s.settings, model=s.model, optimizer=s.optimizer,
                         scheduler=s.scheduler, scaler=self.scaler, epoch=epoch, step=self.step,
-                        history=self.history, best=self.stopper.state(), standardize=std)
+                        history=self.history, best=self.stopper.state(), best_weights=self.stopper.weights(),
+                        standardize=std)
         return path
 
     # -------------------------------------------------------- pause / stop

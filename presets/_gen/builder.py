@@ -52,6 +52,10 @@ class Builder:
             last = self.add(node_id, type_name, params, src=last, row=row if i == 0 else None)
         return _id(last)
 
+    def group(self, group_id: str, name: str, first: int) -> None:
+        """Group every node added since the graph had `first` nodes (a block)."""
+        self.graph.add_group(list(self.graph.nodes)[first:], name, id=group_id)
+
     def finish(self) -> Graph:
         """Place every node (column = depth, row = lane) and return the graph."""
         depth: dict[str, int] = {}

@@ -12,8 +12,9 @@ from netbuilder.core.graph import Graph
 
 
 def basic_block(b: Builder, x: str, name: str, planes: int, stride: int, downsample: bool) -> str:
-    """ResNet BasicBlock: two 3×3 conv+BN on the upper row, the shortcut on the main row, Add, ReLU."""
-    row = b.rows[x]
+    """ResNet BasicBlock: two 3×3 conv+BN on the upper row, the shortcut on the main row, Add, ReLU;
+    framed as a group named as in torchvision (layer1.0)."""
+    row, first = b.rows[x], len(b.graph.nodes)
     y = b.chain(x, [*conv_bn_act(f"{name}_", planes, 3, stride=stride, padding=1, names=("conv1", "bn1", "relu1")),
                     *conv_bn_act(f"{name}_", planes, 3, padding=1, act=None, names=("conv2", "bn2", ""))],
                 row=row - 1)
@@ -22,7 +23,9 @@ def basic_block(b: Builder, x: str, name: str, planes: int, stride: int, downsam
         shortcut = b.chain(x, conv_bn_act(f"{name}_downsample_", planes, 1, stride=stride, act=None,
                                           names=("0", "1", "")), row=row)
     s = b.add(f"{name}_add", "Add", src=[y, shortcut], row=row)
-    return b.add(f"{name}_relu2", "ReLU", src=s)
+    out = b.add(f"{name}_relu2", "ReLU", src=s)
+    b.group(name, name.replace("_", "."), first)
+    return out
 
 
 def resnet18() -> Graph:
@@ -56,8 +59,9 @@ def basic_conv(prefix: str, out: int, k: int, padding: int = 0, stride: int = 1)
 
 
 def inception(b: Builder, x: str, name: str, c1: int, c3r: int, c3: int, c5r: int, c5: int, pool: int) -> str:
-    """Four parallel branches (1×1; 1×1→3×3; 1×1→3×3 ('5×5' in the paper); 3×3 max pool→1×1), concatenated."""
-    row = b.rows[x]
+    """Four parallel branches (1×1; 1×1→3×3; 1×1→3×3 ('5×5' in the paper); 3×3 max pool→1×1), concatenated;
+    framed as a group."""
+    row, first = b.rows[x], len(b.graph.nodes)
     ends = [
         b.chain(x, basic_conv(f"{name}_branch1", c1, 1), row=row - 1.5),
         b.chain(x, [*basic_conv(f"{name}_branch2_0", c3r, 1), *basic_conv(f"{name}_branch2_1", c3, 3, 1)],
@@ -68,7 +72,9 @@ def inception(b: Builder, x: str, name: str, c1: int, c3r: int, c3: int, c5r: in
                                                          "ceil_mode": True}),
                     *basic_conv(f"{name}_branch4_1", pool, 1)], row=row + 1.5),
     ]
-    return b.add(f"{name}_cat", "Concat", {"num_inputs": 4, "dim": 1}, src=ends, row=row)
+    out = b.add(f"{name}_cat", "Concat", {"num_inputs": 4, "dim": 1}, src=ends, row=row)
+    b.group(name, name, first)
+    return out
 
 
 def googlenet() -> Graph:

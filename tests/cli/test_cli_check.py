@@ -24,8 +24,10 @@ def _check_json(capsys, path) -> tuple[int, dict]:
 def test_json_contract_for_a_good_graph(capsys, lenet_file):
     code, data = _check_json(capsys, lenet_file)
     assert code == 0
-    assert list(data) == ["ok", "errors", "nodes", "params"]
+    assert list(data) == ["ok", "errors", "nodes", "params", "budget"]
     assert data["ok"] is True and data["errors"] == []
+    assert data["budget"] == {"ok": True, "batch_size": 1, "max_params": 1_000_000_000,
+                              "max_activation_bytes": 64 * 1024**3}
     assert data["params"] == sum(p.numel() for p in lenet_sequential().parameters())
     graph = lenet()
     assert list(data["nodes"]) == graph.topological_order()
@@ -74,6 +76,7 @@ def test_unreadable_files_exit_2_with_a_message(capsys, tmp_path, content):
     assert "Traceback" not in captured.err
     code, data = _check_json(capsys, path)  # --json still prints one object
     assert code == 2 and data["ok"] is False and data["nodes"] == {} and data["params"] == 0
+    assert list(data) == ["ok", "errors", "nodes", "params", "budget"]
     assert data["errors"][0]["node"] is None and "bad.json" in data["errors"][0]["message"]
 
 
@@ -107,3 +110,47 @@ def test_runs_as_a_subprocess_on_an_ascii_console(lenet_file):
                           env=env, check=False)
     assert done.returncode == 0, done.stderr
     assert b"OK: 14 nodes" in done.stdout and b"6?28?28" in done.stdout
+
+
+def _chain_file(tmp_path, shape: list, *layers: tuple[str, dict]):
+    nodes = [{"id": "x", "type": "Input", "params": {"shape": shape}}]
+    nodes += [{"id": f"l{i}", "type": t, "params": p} for i, (t, p) in enumerate(layers, start=1)]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"format": "netbuilder-graph", "version": 1, "nodes": nodes,
+                                "edges": [{"src": a["id"], "dst": b["id"]} for a, b in zip(nodes, nodes[1:])]}),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_network_too_large_to_build_fails_the_check(capsys, tmp_path):
+    """10^6 channels twice: the shapes fit, the 9·10^12 weights do not (counted on meta, nothing allocated)."""
+    path = _chain_file(tmp_path, [1, 28, 28], ("Conv2d", {"out_channels": 10**6}), ("Conv2d", {"out_channels": 10**6}))
+    code, data = _check_json(capsys, path)
+    assert code == 1 and data["ok"] is False and data["budget"]["ok"] is False
+    assert data["nodes"]["l2"]["output_shape"] == [10**6, 24, 24]  # shapes are still reported
+    ((error,),) = [[e for e in data["errors"] if e["node"] == "l2"]]
+    assert "l2 (Conv2d) needs 9,000,001,000,000 parameters" in error["message"]
+    assert "NETBUILDER_MAX_PARAMS" in error["message"]
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ l2" in out and "FAILED: 3 nodes, 9,000,011,000,000 parameters — too large to build" in out
+    assert "error: l2 (Conv2d) needs 9,000,001,000,000 parameters" in out
+
+
+def test_a_kernel_beyond_what_torch_can_describe_is_counted_as_more_than_2_63(capsys, tmp_path):
+    path = _chain_file(tmp_path, [1, 28, 28], ("Conv2d", {"kernel_size": 10**9, "padding": 10**9}))
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "more than 9.2e18 parameters — too large to build" in out and "Traceback" not in out
+
+
+def test_the_batch_size_and_the_environment_set_the_activation_budget(capsys, tmp_path, monkeypatch):
+    path = _chain_file(tmp_path, [3, 64, 64], ("Conv2d", {"out_channels": 64, "padding": 1}))
+    monkeypatch.setenv("NETBUILDER_MAX_ACTIVATION_BYTES", str(2 * 1024**2))  # 1 MB + 48 KB per sample fits
+    code, data = _check_json(capsys, path)
+    assert code == 0 and data["budget"] == {"ok": True, "batch_size": 1, "max_params": 1_000_000_000,
+                                            "max_activation_bytes": 2 * 1024**2}
+    assert main(["check", str(path), "--json", "--batch-size", "8"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["budget"]["ok"] is False and data["budget"]["batch_size"] == 8
+    assert any("for a batch of 8" in e["message"] for e in data["errors"])

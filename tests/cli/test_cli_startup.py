@@ -52,3 +52,35 @@ def test_subcommand_help_lists_the_contract(capsys):
             assert exit.code == 0
         out = capsys.readouterr().out
         assert f"usage: netbuilder {command}" in out and "--json" in out
+
+
+_META_PROBE = """
+import sys
+import torch
+from netbuilder.core.modules import RBM
+from netbuilder.presets import list_presets
+
+assert list_presets(), "no presets"
+with torch.device("meta"):
+    RBM(784, 128)
+print("DYNAMO:" + str("torch._dynamo" in sys.modules))
+"""
+
+
+def test_counting_presets_on_the_meta_device_stays_light():
+    """`netbuilder presets` counts parameters on the meta device; random ops there
+    (RBM's randn · 0.01) imported torch._dynamo, a second of start-up for nothing."""
+    done = subprocess.run([sys.executable, "-c", _META_PROBE], capture_output=True, text=True, check=True)
+    assert "DYNAMO:False" in done.stdout, done.stdout
+
+
+def test_rbm_weights_are_still_drawn_on_real_devices():
+    import torch
+
+    from netbuilder.core.modules import RBM
+
+    torch.manual_seed(0)
+    rbm = RBM(200, 100)
+    torch.manual_seed(0)
+    expected = torch.randn(200, 100) * 0.01  # the same draws as before the meta shortcut
+    assert torch.equal(rbm.weight.detach(), expected)

@@ -60,3 +60,37 @@ def test_summary_of_an_unreadable_file(capsys, tmp_path):
     path.write_text("[]", encoding="utf-8")
     assert main(["summary", str(path)]) == 2
     assert "expected a JSON object" in capsys.readouterr().err
+
+
+def test_variable_sizes_are_noted_and_can_be_given(capsys, tmp_path, lenet_file):
+    path = tmp_path / "seq.json"
+    path.write_text(json.dumps({"format": "netbuilder-graph", "version": 1, "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [None, 8]}},
+        {"id": "lstm", "type": "LSTM", "params": {"hidden_size": 16, "return_sequences": True}}],
+        "edges": [{"src": "x", "dst": "lstm"}]}), encoding="utf-8")
+    assert main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^lstm\s+LSTM\s+\?×16\s+1,664\s+1,536\s+64 B$", out, re.M)
+    assert "MACs and memory count it as 1" in out and "--seq-len N" in out
+    assert main(["summary", str(path), "--seq-len", "100", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (lstm,) = [r for r in data["layers"] if r["node"] == "lstm"]
+    assert data["variable_size"] == 100 and lstm["output_shape"] == [100, 16]
+    assert lstm["macs"] == 100 * 1_536 and lstm["activation_bytes"] == 100 * 16 * 4
+    assert main(["summary", str(lenet_file), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["variable_size"] is None
+
+
+
+def test_sizes_beyond_what_torch_can_describe_read_as_words(capsys, tmp_path):
+    """A kernel of 10^9 padded to fit: its weights are a lower bound (2^63), not a count to print digit by digit."""
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps({"format": "netbuilder-graph", "version": 1, "nodes": [
+        {"id": "x", "type": "Input", "params": {"shape": [1, 28, 28]}},
+        {"id": "c", "type": "Conv2d", "params": {"kernel_size": 10**9, "padding": 10**9}}],
+        "edges": [{"src": "x", "dst": "c"}]}), encoding="utf-8")
+    assert main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^c\s+Conv2d\s+16×1000000029×1000000029\s+more than 9\.2e18\s+more than 9\.2e18\s+"
+                     r"more than 8 EB$", out, re.M), out
+    assert "9,223,372,036,854,775,808" not in out and "Total params: more than 9.2e18" in out

@@ -32,6 +32,7 @@ DEFAULT_INPUTS: dict[str, list[tuple]] = {
     "Flatten": [(3, 4, 5)], "Unflatten": [(64,)], "Reshape": [(3, 4)], "Upsample": [(3, 4, 4)],
     "Identity": [(7,)],
     "Add": [(4, 5), (4, 5)], "Multiply": [(4, 5), (4, 5)], "Concat": [(3, 4), (5, 4)], "Chunk": [(6, 4)],
+    "Split": [(2, 4)],
     "RNN": [(5, 3)], "LSTM": [(5, 3)], "GRU": [(5, 3)], "Embedding": [(7,)],
     "Encoder": [(20,)], "Decoder": [(20,)], "ConvEncoder": [(1, 9, 9)], "ConvDecoder": [(4, 3, 3)],
     "Sampling": [(4,), (4,)], "RBM": [(12,)],
@@ -176,6 +177,8 @@ VARIED: list[Case] = [
     C("Concat", [(2, None), (3, None)], dim=1),
     C("Chunk", (2, 9), chunks=3, dim=2), C("Chunk", (4, 6), dim=-1), C("Chunk", (None, 4), dim=2),
     C("Chunk", (8,), chunks=4, dim=1),
+    C("Split", (20,), split_size_or_sections=[16, 4]), C("Split", (3, 9), split_size_or_sections=[2, 3, 4], dim=2),
+    C("Split", (None, 4), split_size_or_sections=[1, 3], dim=2),
     # -- recurrent
     C("RNN", (5, 3), hidden_size=4, nonlinearity="relu", return_sequences=True),
     C("RNN", (5, 3), hidden_size=4, bidirectional=True), C("RNN", (None, 3), hidden_size=2, num_layers=3, dropout=0.2),

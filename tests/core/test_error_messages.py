@@ -100,6 +100,8 @@ def test_pool_padding_rule_and_window_too_large():
     (("Reshape", {"shape": [5, -1]}), (3, 4), ["12 elements", "not divisible by 5"]),
     (("Reshape", {"shape": [5, 2]}), (3, 4), ["3×4 has 12 elements", "needs 10"]),
     (("Chunk", {"chunks": 4}), (6, 2), ["size 6", "4 equal parts", "divide 6"]),
+    (("Split", {"split_size_or_sections": [4, 4]}), (6, 2), ["sum to 8", "size 6", "add up to 6"]),
+    (("Split", {"split_size_or_sections": [6]}), (6, 2), ["at least two sections"]),
     (("LSTM", {"dropout": 0.2}), (5, 3), ["num_layers ≥ 2", "dropout 0.2"]),
     (("Upsample", {"scale_factor": 0.1}), (3, 5, 5), ["scale_factor 0.1", "3×0×0", "scale_factor ≥ 0.2"]),
     (("Conv1d", {"padding": 4, "padding_mode": "reflect"}), (2, 4), ["'reflect'", "padding 4", "input size 4"]),

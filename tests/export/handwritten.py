@@ -132,6 +132,20 @@ class Functional(nn.Module):
         return F.softmax(h.reshape(h.shape[0], 3, 4), dim=-1)
 
 
+class TwoHeads(nn.Module):
+    """torch.split into unequal parts: a class head and a box head."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(10, 12)
+        self.cls = nn.Linear(8, 3)
+
+    def forward(self, x):
+        features, box = torch.split(self.body(x), [8, 4], dim=1)
+        rest = x.split(5, dim=1)[1]  # int sections: two parts of 5
+        return torch.cat((self.cls(features), box, rest), dim=1)
+
+
 class Unsupported(nn.Module):
     """Parts NetBuilder cannot express: each must be named in the report."""
 

@@ -108,3 +108,17 @@ def preset_params(name: str) -> int:
     from netbuilder.core.summary import count_params
 
     return count_params(preset(name))
+
+
+def test_a_layer_too_large_to_describe_is_a_change_not_a_crash():
+    """A kernel of 10^9 padded to fit cannot be built even on the meta device (torch's size
+    arithmetic overflows): the diff reports it with words instead of a traceback."""
+    a = lenet()
+    b = lenet()
+    b.set_params("conv2d_1", {"kernel_size": 10**9, "padding": 10**9})
+    d = diff_graphs(a, b)
+    conv = {c.a: c for c in d.changed}["conv2d_1"]
+    assert conv.params == {"kernel_size": (5, 10**9), "padding": (2, 10**9)}
+    assert "parameters 156 → more than 9.2e18" in conv.text()
+    text = d.text()
+    assert "Parameters: 61,706 → " in text and "9,223,372,036,854,775,808" not in text

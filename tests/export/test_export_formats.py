@@ -172,3 +172,16 @@ def test_a_graph_with_shape_errors_is_not_exported(tmp_path):
 def test_missing_folder_is_reported(tmp_path):
     with pytest.raises(ExportError, match="does not exist"):
         export_graph(lenet(), tmp_path / "nowhere" / "x.py", "py")
+
+
+def test_a_torchscript_file_is_not_taken_for_weights(tmp_path):
+    """torch.load warns, then refuses, on a TorchScript archive: the user gets one clear sentence."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit is deprecated, not gone
+        torch.jit.script(torch.nn.Linear(2, 2)).save(str(tmp_path / "model.pt"))
+    with pytest.raises(ExportError, match=r"model\.pt: .*it is a TorchScript model .*not a state_dict"):
+        load_state_dict_file(tmp_path / "model.pt")  # and no UserWarning (warnings are errors here)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 import torch
 
@@ -32,6 +34,7 @@ HANDWRITTEN = [
     (hw.Functional, [3, 8, 8], "float32",
      ["Input", "Conv2d", "LeakyReLU", "Conv2d", "GELU", "SumPool2d", "Upsample", "Chunk", "Sigmoid", "Multiply",
       "Concat", "GlobalAvgPool", "AdaptiveMaxPool2d", "Flatten", "Add", "SiLU", "Reshape", "Softmax", "Output"]),
+    (hw.TwoHeads, [10], "float32", ["Input", "Linear", "Split", "Split", "Linear", "Concat", "Output"]),
 ]
 
 
@@ -194,3 +197,24 @@ def test_untraceable_and_mismatched_inputs_are_clear_errors():
         import_module(hw.MLP(), [[1, 8, 8], [3]])
     with pytest.raises(ModuleImportError, match="running MLP on inputs of shape 5×5"):
         import_module(hw.MLP(), [[5, 5]])
+
+
+def test_a_wrong_input_shape_names_the_layer_without_a_traceback(capsys):
+    """torch's ShapeProp prints a traceback and wraps the error in a page about fx nodes."""
+    with pytest.raises(ModuleImportError) as info:
+        import_module(hw.LeNet(), [[2, 28, 28]])
+    message = str(info.value)
+    assert message.startswith("running LeNet on inputs of shape 2×28×28 (plus a batch of 2) failed at "
+                              "self.conv1 (nn.Conv2d): RuntimeError: Given groups=1"), message
+    assert "is the input shape right?" in message and "ShapeProp" not in message and "\n" not in message
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_module_in_the_current_folder_is_found_as_python_m_would(tmp_path, monkeypatch):
+    (tmp_path / "my_nets_xyz.py").write_text("import torch\nclass Net(torch.nn.Sequential):\n"
+                                             "    def __init__(self):\n        super().__init__(torch.nn.Linear(3, 2))\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    module = load_module_object("my_nets_xyz:Net")
+    assert sum(p.numel() for p in module.parameters()) == 8
+    assert str(tmp_path) not in sys.path  # only while importing

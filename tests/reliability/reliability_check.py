@@ -10,6 +10,7 @@ tiny batch, and every node's real output shape equals the inferred one.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import signal
 import warnings
@@ -151,7 +152,9 @@ def run_forward(graph: Graph, report) -> str:
         for train in (True, False):
             model.train(train)
             try:
-                with torch.no_grad():
+                # torch.fx prints its own traceback to stderr before re-raising; the
+                # expected misfits of variable sizes below would flood the fuzz output
+                with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
                     outs = model(*inputs)
             except (RuntimeError, IndexError, ValueError):
                 if variable:  # a variable size may turn out not to fit; only fixed sizes are promised

@@ -4,7 +4,8 @@
     python reliability_gui_child.py recover   # start the editor, accept the recovery offer, print the graph
 
 Both run the editor's own entry point (netbuilder.gui.app.run_gui) offscreen,
-with NETBUILDER_DATA_DIR pointing at the test's folder. One JSON line on
+with NETBUILDER_DATA_DIR pointing at the test's folder and the interval
+from NETBUILDER_AUTOSAVE_MS (the editor's own setting). One JSON line on
 stdout says what happened.
 """
 
@@ -16,12 +17,6 @@ import os
 import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import netbuilder.gui.autosave as autosave  # noqa: E402
-
-if "NETBUILDER_AUTOSAVE_MS" in os.environ and hasattr(autosave, "INTERVAL_MS"):
-    # the editor's interval is a module constant read when the document is made
-    autosave.INTERVAL_MS = int(os.environ["NETBUILDER_AUTOSAVE_MS"])
 
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402

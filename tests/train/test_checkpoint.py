@@ -102,3 +102,48 @@ def test_save_is_atomic_and_json_fields_round_trip(tmp_path):
     assert state["graph"] == {"name": "g"} and state["epoch"] == 3
     assert json.dumps(state["settings"]) == '{"lr": 0.1}'
     assert [p.name for p in path.parent.iterdir()] == ["c.pt"]  # no temporary file left behind
+
+
+def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def test_best_weights_are_restored_after_a_stop_and_resume(tmp_path):
+    """Early stopping's best epoch survives an interruption: the checkpoint
+    carries its record and weights, so the resumed run puts them back."""
+    path = tmp_path / "run.pt"
+    # nothing improves by 10: epoch 1 stays best; patience 3 stops after epoch 4
+    settings = {"epochs": 10, "device": "cpu", "samples": False, "checkpoint": str(path),
+                "early_stopping": {"patience": 3, "min_delta": 10.0, "restore_best": True}}
+    first = Trainer(iris(), settings, control=lambda: "stop" if first.epoch == 3 else "run")
+    best, events = None, []
+    for event in first.run():
+        events.append(event.to_dict())
+        if events[-1]["event"] == "epoch" and events[-1]["epoch"] == 1:
+            best = _weights(first.model)  # the Epoch event comes before any later step
+    assert events[-1]["event"] == "stopped" and events[-1]["checkpoint"] == str(path)
+    state = load_checkpoint(path)
+    assert state["epoch"] == 2 and state["best"]["best_epoch"] == 1 and state["best"]["bad_epochs"] == 1
+    assert all(torch.equal(state["best_weights"][k], v) for k, v in best.items())
+    assert not all(torch.equal(state["model"][k], v) for k, v in best.items())  # training moved on
+
+    resumed = Trainer(iris(), settings, resume=str(path))
+    finished = assert_finished([e.to_dict() for e in resumed.run()])
+    assert finished["stopped_early"] and finished["best_epoch"] == 1 and resumed.epoch == 4
+    restored = _weights(resumed.model)
+    assert restored.keys() == best.keys() and all(torch.equal(restored[k], v) for k, v in best.items())
+    assert all(torch.equal(load_checkpoint(path)["model"][k], v) for k, v in best.items())  # saved restored
+
+
+def test_checkpoints_without_best_weights_still_resume(tmp_path):
+    """Checkpoints written before best weights were kept: training resumes, nothing is restored."""
+    path = tmp_path / "old.pt"
+    stopping = {"patience": 5, "min_delta": 10.0}
+    assert_finished(run_events(iris(), epochs=2, checkpoint=str(path), early_stopping=stopping))
+    state = torch.load(path, weights_only=True)
+    assert state.pop("best_weights") is not None
+    torch.save(state, path)
+    resumed = Trainer(iris(), {"epochs": 3, "device": "cpu", "samples": False, "early_stopping": stopping},
+                      resume=str(path))
+    assert assert_finished([e.to_dict() for e in resumed.run()])["best_epoch"] == 1
+    assert resumed.stopper.best_weights is None and not resumed.stopper.restored

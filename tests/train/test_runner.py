@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -92,7 +93,7 @@ def test_finished_failed_and_killed_runs():
 
 def test_stop_before_start_and_poll_without_a_child():
     run = TrainingRun({"nodes": [], "edges": []})
-    assert run.poll() == [] and not run.running
+    assert run.poll() == [] and not run.running and run.pid is None
     run.pause()
     run.resume()
     run.stop()
@@ -110,3 +111,49 @@ def test_gui_helpers_do_not_import_torch():
             "assert 'torch' not in sys.modules, 'torch imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 0, done.stderr
+
+
+PARENT_FROM_STDIN = """
+import json, sys, time
+sys.path.insert(0, {tests!r})
+from train_graphs import mlp
+from netbuilder.core.io import graph_to_dict
+from netbuilder.train.runner import TrainingRun
+
+run = TrainingRun(graph_to_dict(mlp((4,), hidden=8, classes=3, dataset="iris")),
+                  {{"epochs": 1, "device": "cpu", "samples": False}})
+run.start()
+pid = run.pid
+deadline = time.monotonic() + {timeout}
+events = []
+while run.running and time.monotonic() < deadline:
+    events += run.poll()
+    time.sleep(0.02)
+print(json.dumps({{"pid": pid, "child_pid": run._process.pid, "events": [e["event"] for e in events],
+                  "last": events[-1] if events else None}}))
+"""
+
+
+@pytest.mark.slow
+def test_a_parent_run_from_stdin_starts_a_child_and_exposes_its_pid():
+    """spawn imports the parent's __main__ in the child; from stdin that is
+    '<stdin>', no file, and the child died before training."""
+    from pathlib import Path
+
+    code = PARENT_FROM_STDIN.format(tests=str(Path(__file__).parent), timeout=TIMEOUT)
+    done = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True, timeout=TIMEOUT + 30)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["events"][0] == "started" and result["events"][-1] == "finished", (result, done.stderr)
+    assert isinstance(result["pid"], int) and result["pid"] == result["child_pid"]
+
+
+def test_the_parents_main_is_hidden_only_while_the_child_starts():
+    from netbuilder.train import runner
+
+    main = sys.modules["__main__"]
+    before = (main.__spec__, getattr(main, "__file__", None))
+    with pytest.raises(KeyError), runner._child_skips_main():
+        assert main.__spec__ is None and not hasattr(main, "__file__")  # spawn then records neither
+        raise KeyError("a failed start")
+    assert (main.__spec__, getattr(main, "__file__", None)) == before

@@ -69,6 +69,30 @@ def test_huge_learning_rate_fails_with_the_step_and_term():
     assert not of_kind(events, "finished")
 
 
+def test_a_diverging_run_names_the_step_the_term_and_the_learning_rate():
+    events = run_events(iris_mlp(), epochs=5, optimizer="sgd", lr=1e12, batch_size=16, step_interval=0)
+    failed, steps = events[-1], of_kind(events, "step")
+    assert failed["event"] == "failed" and failed["kind"] == "nan" and failed["term"] == "cross_entropy"
+    assert all(math.isfinite(s["train_loss"]) for s in steps)  # every step before it was reported, finite
+    assert failed["step"] == steps[-1]["step"] + 1 > 1
+    message = failed["message"]
+    assert f"at step {failed['step']} (epoch 1), in cross_entropy" in message
+    assert f"right after {steps[-1]['train_loss']:.3g} at step {steps[-1]['step']}" in message
+    assert "training diverged" in message and "learning rate 1e+12 is probably too large" in message
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop"])
+def test_a_learning_rate_beyond_float32_fails_at_the_first_optimizer_step(optimizer):
+    """lr 1e300 cannot even be applied to float32 weights: torch raises an
+    overflow inside the optimizer, which becomes a clear `failed` event."""
+    events = run_events(iris_mlp(), epochs=2, optimizer=optimizer, lr=1e300, batch_size=16)
+    failed = events[-1]
+    assert failed["event"] == "failed" and failed["kind"] == "nan" and failed["step"] == 1
+    assert failed["detail"] is None  # an explanation, not a traceback
+    assert "at step 1 (epoch 1), in the optimizer step" in failed["message"]
+    assert "learning rate 1e+300 is larger than float32 weights can hold" in failed["message"]
+
+
 def test_non_finite_term_is_named_exactly(tmp_path):
     x = np.random.default_rng(0).random((8, 2)).astype(np.float32)
     y = np.ones((8, 1), np.float32)
@@ -80,6 +104,7 @@ def test_non_finite_term_is_named_exactly(tmp_path):
                         loss=[{"type": "weight_decay", "weight": 0.1}, {"type": "mse"}])
     failed = events[-1]
     assert failed["event"] == "failed" and failed["step"] == 1 and failed["term"] == "mse"
+    assert "the training data holds NaN or infinite values" in failed["message"]
 
 
 def test_early_stopping_restores_the_best_weights():

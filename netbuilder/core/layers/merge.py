@@ -1,4 +1,4 @@
-"""Merges (Add, Multiply, Concat) and Chunk: functional ops, no weights.
+"""Merges (Add, Multiply, Concat), Chunk and Split: functional ops, no weights.
 
 They compile to call_function nodes (operator.add, torch.cat, ...) rather
 than modules, and print as the same expressions in exported code.
@@ -117,4 +117,36 @@ register(LayerSpec(
     infer=_chunk_infer, emit=_chunk_emit,
     expr=lambda names, shapes, p: f"torch.chunk({names[0]}, {p['chunks']}, dim={p['dim']})",
     outputs=lambda p: tuple(f"out{i + 1}" for i in range(p["chunks"])),
+))
+
+
+def _split_infer(ins, p):
+    (x,) = ins
+    axis = _cat_axis("Split", p["dim"], len(x) + 1)
+    sizes, size = p["split_size_or_sections"], x[axis]
+    if len(sizes) < 2:
+        raise ShapeError("Split needs at least two sections, e.g. [16, 4]; for one part use Identity")
+    if size is not None and sum(sizes) != size:
+        raise ShapeError(f"Split: sections {sizes} sum to {sum(sizes)} but dim {p['dim']} has size {size}; "
+                         f"make them add up to {size}")
+    return [(*x[:axis], s, *x[axis + 1:]) for s in sizes]
+
+
+def _split_emit(g, args, shapes, p):
+    import torch
+    sizes = list(p["split_size_or_sections"])
+    parts = g.call_function(torch.split, (args[0], sizes), {"dim": p["dim"]})
+    return [g.call_function(operator.getitem, (parts, i)) for i in range(len(sizes))]
+
+
+register(LayerSpec(
+    type="Split", category="Merge",
+    help="Splits its input into parts of the given sizes along dim, one output port each "
+         "(e.g. 16 features and 4 into two heads).",
+    params=(Param("split_size_or_sections", "int_list", [1, 1], "size of each part (output ports); "
+                  "they must add up to the dim's size", min=1),
+            Param("dim", "int", 1, "dimension to split (batch is 0)")),
+    infer=_split_infer, emit=_split_emit,
+    expr=lambda names, shapes, p: f"torch.split({names[0]}, {list(p['split_size_or_sections'])}, dim={p['dim']})",
+    outputs=lambda p: tuple(f"out{i + 1}" for i in range(len(p["split_size_or_sections"]))),
 ))

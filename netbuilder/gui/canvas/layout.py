@@ -1,27 +1,64 @@
-"""Auto-layout: layered, left → right, for imported and preset graphs.
+"""Auto-layout: layered, left → right, wrapped into bands for long networks.
 
 Columns are networkx's topological generations (a node sits one column right
 of its deepest input); inside a column nodes are ordered by the mean row of
 their inputs (the barycentre heuristic, a few sweeps each way), which keeps
-branches side by side and edges short. No Qt here: a pure function.
+branches side by side and edges short.
+
+A long chain laid out on one line is a thin strip when fitted to a window
+(LeNet-5 at a third of its size, the text unreadable), so the columns are
+wrapped like lines of text: each band runs left → right and the next band
+starts below it. The band width is the one that shows the network largest in
+a window-shaped view, and bands are cut where fewest edges cross (after a
+block, not inside it). No Qt here: pure functions over positions.
 """
 
 from __future__ import annotations
 
+import math
+from typing import Sequence
+
 import networkx as nx
 
 from netbuilder.core.graph import Graph
-from netbuilder.gui.canvas.style import COLUMN_DX, ROW_DY
+from netbuilder.gui.canvas.style import COLUMN_DX, NODE_H, NODE_W, ROW_DY
 
 SWEEPS = 4
+VIEW = (1100.0, 600.0)  # the canvas of a 1600×1000 window in screen pixels: what layouts are fitted to
+MARGIN = 60.0  # the view's fit adds 30 px around the nodes
+BAND_GAP = 0.5  # rows of extra space between bands, for the edge that wraps and its label
+KEEP_WIDER = 0.9  # a wrapping within 10 % of the best zoom is as good (fewer bands win)
+LEGIBLE_TEXT = 0.75  # zoom below which node details are hidden (style.LOD_TEXT)
+MIN_GAIN = 1.25  # re-wrap a stored strip only when that shows it at least this much larger
+WRAP_OVERSHOOT = 0.15  # an edge from a band's end to the next band's start bulges ~7 % beyond each side
+GROUP_SPLIT = 100.0  # cost of cutting through a group, against 1 per edge cut
+
+Positions = dict[str, tuple[float, float]]
 
 
 def layered_layout(graph: Graph, dx: float = COLUMN_DX, dy: float = ROW_DY,
-                   origin: tuple[float, float] = (0.0, 0.0)) -> dict[str, tuple[float, float]]:
-    """New positions {node id: (x, y)} for every node of `graph`."""
+                   origin: tuple[float, float] = (0.0, 0.0),
+                   view: tuple[float, float] | None = VIEW) -> Positions:
+    """New positions {node id: (x, y)} for every node of `graph`, wrapped into
+    bands that fit a `view` (w, h) in screen pixels; view=None: one band."""
+    positions = _one_band(graph, dx, dy, origin)
+    if view is None:
+        return positions
+    return wrap_positions(positions, _edges(graph), dx, dy, view, _groups(graph))
+
+
+def _edges(graph: Graph) -> list[tuple[str, str]]:
+    return [(e.src, e.dst) for e in graph.edges]
+
+
+def _groups(graph: Graph) -> list[list[str]]:
+    return [list(g.nodes) for g in graph.groups.values()]
+
+
+def _one_band(graph: Graph, dx: float, dy: float, origin: tuple[float, float]) -> Positions:
     dag = nx.DiGraph()
     dag.add_nodes_from(graph.nodes)
-    dag.add_edges_from((e.src, e.dst) for e in graph.edges)
+    dag.add_edges_from(_edges(graph))
     index = {nid: i for i, nid in enumerate(graph.nodes)}
     columns = [sorted(gen, key=index.__getitem__) for gen in nx.topological_generations(dag)]
     rows: dict[str, float] = {}
@@ -40,12 +77,139 @@ def layered_layout(graph: Graph, dx: float = COLUMN_DX, dy: float = ROW_DY,
             col.sort(key=key)
             for r, nid in enumerate(col):
                 rows[nid] = float(r)
-    positions: dict[str, tuple[float, float]] = {}
+    positions: Positions = {}
     for c, col in enumerate(columns):
         top = -(len(col) - 1) / 2  # centre each column on the main line
         for r, nid in enumerate(col):
             positions[nid] = (origin[0] + c * dx, origin[1] + (top + r) * dy)
     return positions
+
+
+# ------------------------------------------------------------------ wrapping
+def wrap_positions(positions: Positions, edges: list[tuple[str, str]], dx: float = COLUMN_DX,
+                   dy: float = ROW_DY, view: tuple[float, float] = VIEW,
+                   groups: Sequence[Sequence[str]] = ()) -> Positions:
+    """Fold a left → right layout on a column grid (x = origin + k·dx) into
+    bands, never splitting a group when it can help it; rows inside a column
+    keep their order and spacing."""
+    if not positions:
+        return {}
+    left = min(x for x, _ in positions.values())
+    column = {nid: round((x - left) / dx) for nid, (x, _) in positions.items()}
+    count = max(column.values()) + 1
+    crossing = _crossings(column, edges, count, groups)
+    candidates = []  # (zoom, bands), widest bands first
+    # the widths that give k bands, k = 1, 2, ...: ~2·√count tries instead of count
+    for width in sorted({math.ceil(count / k) for k in range(1, count + 1)}, reverse=True):
+        bands = _cut(count, width, crossing)
+        candidates.append((_fit_zoom(_place(positions, column, bands, dx, dy), view, len(bands) > 1), bands))
+    # the widest bands that read as well as the best (details shown from LEGIBLE_TEXT on):
+    # a chain already legible on one line stays on one line
+    target = min(KEEP_WIDER * max(zoom for zoom, _ in candidates), LEGIBLE_TEXT)
+    chosen = next(bands for zoom, bands in candidates if zoom >= target)
+    return _place(positions, column, chosen, dx, dy)
+
+
+def _crossings(column: dict[str, int], edges: list[tuple[str, str]], count: int,
+               groups: Sequence[Sequence[str]] = ()) -> list[float]:
+    """cost[b] of a cut just before column b: the edges it breaks, and much
+    more for each group (a block's frame) it would split across two bands."""
+    diff = [0.0] * (count + 2)
+
+    def span(a: int, b: int, weight: float) -> None:  # boundaries a+1 .. b
+        diff[a + 1] += weight
+        diff[b + 1] -= weight
+
+    for src, dst in edges:
+        span(*sorted((column[src], column[dst])), 1.0)
+    for members in groups:
+        cols = [column[n] for n in members if n in column]
+        if cols:
+            span(min(cols), max(cols), GROUP_SPLIT)
+    out, running = [], 0.0
+    for b in range(count + 1):
+        running += diff[b]
+        out.append(running)
+    return out
+
+
+def _cut(count: int, width: int, crossing: list[float]) -> list[list[int]]:
+    """Bands [start, end) of at most `width` columns, each cut at the cheapest
+    place in its second half (the latest such place)."""
+    bands, start = [], 0
+    while count - start > width:
+        lo = start + max(1, math.ceil(width / 2))
+        end = min(range(lo, start + width + 1), key=lambda b: (crossing[b], -b))
+        bands.append([start, end])
+        start = end
+    bands.append([start, count])
+    return bands
+
+
+def _place(positions: Positions, column: dict[str, int], bands: list[list[int]], dx: float,
+           dy: float) -> Positions:
+    """Each band moved to the left edge and stacked below the one before."""
+    band_of = {}
+    for b, (start, end) in enumerate(bands):
+        for c in range(start, end):
+            band_of[c] = b
+    left = min(x for x, _ in positions.values())
+    members: list[list[str]] = [[] for _ in bands]
+    for nid in positions:
+        members[band_of[column[nid]]].append(nid)
+    out: Positions = {}
+    bottom: float | None = None
+    for b, ids in enumerate(members):
+        if not ids:
+            continue
+        ys = [positions[nid][1] for nid in ids]
+        shift = 0.0 if bottom is None else bottom + (1 + BAND_GAP) * dy - min(ys)
+        for nid in ids:
+            x, y = positions[nid]
+            out[nid] = (left + (column[nid] - bands[b][0]) * dx, y + shift)
+        bottom = max(ys) + shift
+    return out
+
+
+def _fit_zoom(positions: Positions, view: tuple[float, float], wrapped: bool = False) -> float:
+    """The zoom at which fit-to-view would show these positions (≤ 1)."""
+    xs = [x for x, _ in positions.values()]
+    ys = [y for _, y in positions.values()]
+    width = (max(xs) - min(xs) + NODE_W) * (1 + WRAP_OVERSHOOT * wrapped) + MARGIN
+    height = max(ys) - min(ys) + NODE_H + MARGIN
+    return min(1.0, view[0] / width, view[1] / height)
+
+
+def needs_wrapping(graph: Graph, view: tuple[float, float] = VIEW) -> bool:
+    """True when the stored positions are a generated left → right strip (on
+    the layout's column grid, every edge going right) too long to read when
+    fitted, and wrapping it would show it far larger. Hand-placed layouts are
+    never on that grid, so they are left alone."""
+    return _wrapped_strip(graph, view) is not None
+
+
+def _wrapped_strip(graph: Graph, view: tuple[float, float], dx: float = COLUMN_DX) -> Positions | None:
+    if len(graph) < 2:
+        return None
+    positions = {n.id: n.pos for n in graph}
+    left = min(x for x, _ in positions.values())
+    if any(abs((x - left) / dx - round((x - left) / dx)) > 1e-3 for x, _ in positions.values()):
+        return None
+    if any(positions[e.src][0] >= positions[e.dst][0] for e in graph.edges):
+        return None
+    now = _fit_zoom(positions, view)
+    if now >= LEGIBLE_TEXT:
+        return None
+    wrapped = wrap_positions(positions, _edges(graph), dx, view=view, groups=_groups(graph))
+    return wrapped if _fit_zoom(wrapped, view, True) >= MIN_GAIN * now else None
+
+
+def reading_layout(graph: Graph) -> Positions | None:
+    """New positions for a graph about to be shown, or None to keep its own:
+    a layout when it has none, a wrapped one when it is a long strip."""
+    if needs_layout(graph):
+        return layered_layout(graph)
+    return _wrapped_strip(graph, VIEW)
 
 
 def needs_layout(graph: Graph) -> bool:

@@ -1,7 +1,7 @@
 """The canvas scene: renders the Graph and forwards gestures to the Editor.
 
-The scene listens to Graph events (node_added, edge_removed, reset...) and to
-each new ShapeReport; it never changes the model itself. Gestures that edit
+The scene listens to Graph events (node_added, edge_removed, group_added,
+reset...) and to each new ShapeReport; it never changes the model itself. Gestures that edit
 (finish a drag, connect two ports) go to the Editor, which pushes undo
 commands; the resulting Graph events update the items.
 """
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 from netbuilder.core.graph import Edge, Graph, GraphEvent
 from netbuilder.core.shapes import OK, ShapeReport, format_shape
 from netbuilder.gui.canvas.edge_item import DraftEdge, EdgeItem
+from netbuilder.gui.canvas.group_item import GroupItem
 from netbuilder.gui.canvas.node_item import NodeItem
 from netbuilder.gui.canvas.port_item import PortItem
 from netbuilder.gui.editor import Editor
@@ -28,6 +29,7 @@ class GraphScene(QGraphicsScene):
     layout_changed = Signal()  # nodes added, removed, moved or re-checked: the minimap redraws
     # a connection dragged from (node, port, is_output) and let go on empty canvas at a scene point
     connection_dropped = Signal(str, int, bool, QPointF)
+    group_rename_requested = Signal(str)  # a group's title was double-clicked
 
     def __init__(self, graph: Graph, editor: Editor, live: LiveShapes, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +37,7 @@ class GraphScene(QGraphicsScene):
         self.snap = False
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[Edge, EdgeItem] = {}
+        self.group_items: dict[str, GroupItem] = {}
         self._applied: dict[str, object] = {}  # node id -> the NodeShapes last shown
         self._dirty: set[str] = set()  # nodes whose ports/params changed since the last report
         self._drag_port: PortItem | None = None
@@ -52,15 +55,18 @@ class GraphScene(QGraphicsScene):
         self.clearSelection()
         for item in list(self.edge_items.values()):
             self.removeItem(item)
-        for item in list(self.node_items.values()):
+        for item in [*self.node_items.values(), *self.group_items.values()]:
             self.removeItem(item)
         self.node_items.clear()
         self.edge_items.clear()
+        self.group_items.clear()
         self._applied.clear()
         for node in self.graph:
             self._add_node_item(node.id)
         for edge in self.graph.edges:
             self._add_edge_item(edge)
+        for group_id in self.graph.groups:
+            self._add_group_item(group_id)
         self._dirty = set(self.node_items)
         self.apply_report(self.live.report)
         self.nodes_rebuilt.emit()
@@ -78,8 +84,40 @@ class GraphScene(QGraphicsScene):
         self.edge_items[edge] = item
         self.addItem(item)
 
+    def _add_group_item(self, group_id: str) -> None:
+        group = self.graph.groups[group_id]
+        item = GroupItem(group_id, group.name, lambda: self._member_items(group_id))
+        self.group_items[group_id] = item
+        self.addItem(item)
+
+    def _member_items(self, group_id: str) -> list[NodeItem]:
+        group = self.graph.groups.get(group_id)
+        members = group.nodes if group is not None else []
+        return [self.node_items[n] for n in members if n in self.node_items]
+
+    def _on_group_event(self, event: GraphEvent) -> None:
+        gid = event.group_id
+        if event.kind == "group_added":
+            self._add_group_item(gid)
+        elif event.kind == "group_removed":
+            item = self.group_items.pop(gid, None)
+            if item is not None:
+                self.removeItem(item)
+        elif gid in self.group_items:  # renamed or new members
+            self.group_items[gid].set_name(self.graph.groups[gid].name)
+
+    def refresh_groups(self, node_ids: list[str]) -> None:
+        """Fit the frames of these nodes' groups around them again."""
+        for gid in {g.id for n in node_ids if (g := self.graph.group_of(n)) is not None}:
+            item = self.group_items.get(gid)
+            if item is not None:
+                item.update_geometry()
+
     def _on_graph_event(self, event: GraphEvent) -> None:
         kind, nid = event.kind, event.node_id
+        if kind.startswith("group_"):
+            self._on_group_event(event)
+            return
         if kind in ("node_added", "node_removed", "node_moved"):
             self.layout_changed.emit()
         if kind == "node_added":
@@ -106,12 +144,14 @@ class GraphScene(QGraphicsScene):
                 item.refresh(self.graph.nodes[nid])
                 for edge in item.edges:
                     edge.update_geometry()
+                self.refresh_groups([nid])  # the node may have grown (more ports)
                 self._dirty.add(nid)
         elif kind == "node_moved":
             item = self.node_items.get(nid)
             pos = QPointF(*self.graph.nodes[nid].pos)
             if item is not None and item.pos() != pos:
                 item.setPos(pos)
+                self.refresh_groups([nid])
         elif kind == "reset":
             self.rebuild()
 
@@ -161,6 +201,18 @@ class GraphScene(QGraphicsScene):
             item = self.node_items.get(nid)
             if item is not None:
                 item.setSelected(True)
+
+    def selected_group_ids(self) -> list[str]:
+        """Groups with a selected layer, in group order."""
+        chosen = {g.id for n in self.selected_node_ids() if (g := self.graph.group_of(n)) is not None}
+        return [gid for gid in self.graph.groups if gid in chosen]
+
+    def group_at(self, pos: QPointF) -> GroupItem | None:
+        """The group whose title band is at `pos`."""
+        for item in self.items(pos):
+            if isinstance(item, GroupItem):
+                return item
+        return None
 
     def edge_at(self, pos: QPointF) -> EdgeItem | None:
         for item in self.items(QRectF(pos.x() - 6, pos.y() - 6, 12, 12)):
@@ -229,6 +281,11 @@ class GraphScene(QGraphicsScene):
         return port
 
     # ------------------------------------------------------------------ moves
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        super().mouseMoveEvent(event)
+        if self.group_items and isinstance(self.mouseGrabberItem(), NodeItem):  # dragging layers
+            self.refresh_groups(self.selected_node_ids())
+
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         super().mouseReleaseEvent(event)
         self.commit_moves()

@@ -95,11 +95,13 @@ class GraphView(QGraphicsView):
         self.setTransformationAnchor(anchor)
 
     def network_rect(self) -> QRectF | None:
+        """Nodes and edges (the edge that wraps from one band to the next
+        curves out beyond the nodes), with a margin."""
         items = list(self.graph_scene.node_items.values())
         if not items:
             return None
         rect = items[0].sceneBoundingRect()
-        for item in items[1:]:
+        for item in [*items[1:], *self.graph_scene.edge_items.values()]:
             rect = rect.united(item.sceneBoundingRect())
         return rect.adjusted(-30, -30, 30, 30)
 
@@ -120,16 +122,19 @@ class GraphView(QGraphicsView):
 
     def show_network(self) -> None:
         """The first view of a network: all of it when that stays legible;
-        otherwise its start (the inputs) at a zoom where every label reads,
-        with the minimap showing the rest. F fits everything."""
+        otherwise its start (the inputs: left, and top when wrapped into bands)
+        at a zoom where every label reads, with the minimap showing the rest.
+        F fits everything."""
         rect = self.network_rect()
         if rect is None or self._fit_zoom(rect) >= LEGIBLE_ZOOM:
             self.fit_to_view(rect)
             return
         self.resetTransform()
         self.set_zoom(START_ZOOM)
-        width = self.viewport().width() / self.zoom()
-        self.centerOn(QPointF(rect.left() + width / 2, rect.center().y()))
+        width, height = self.viewport().width() / self.zoom(), self.viewport().height() / self.zoom()
+        x = rect.left() + width / 2 if rect.width() > width else rect.center().x()
+        y = rect.top() + height / 2 if rect.height() > height else rect.center().y()
+        self.centerOn(QPointF(x, y))
         self.minimap.invalidate_now()
 
     def center_on_node(self, node_id: str) -> None:

@@ -190,6 +190,11 @@ class TrainingControls(QWidget):
             self._block = {**copy.deepcopy(self._block), key: value}
             self.changed.emit(copy.deepcopy(self._block))
 
+    def refresh_defaults(self) -> None:
+        """The graph changed: loss terms still on their defaults follow it (adding a
+        Sampling node brings the KL term), as the trainer's own defaults would."""
+        self.loss.set_defaults(self._default_terms())
+
     # -------------------------------------------------------------- helpers
     def _default_terms(self) -> list[dict[str, Any]]:
         return engine.default_loss_terms(self.graph, self.task.currentData()) if self.graph is not None else []

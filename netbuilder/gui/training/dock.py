@@ -119,6 +119,8 @@ class TrainingDock(QDockWidget):
     def _on_graph_event(self, event: Any) -> None:
         if event.kind in ("meta_changed", "reset") and not self._writing:
             self.controls.load(self.graph.training, self.graph)
+        elif event.kind in STRUCTURAL and self.controls.loss.is_default:
+            self.controls.refresh_defaults()
         if event.kind in STRUCTURAL and self.is_running and not self._warned_edit:
             self._warned_edit = True
             self.run_panel.show_message(
@@ -151,11 +153,11 @@ class TrainingDock(QDockWidget):
         self._attach()
         from netbuilder.core.io import graph_to_dict
 
-        problem = graph_problem(self.graph)
+        settings = {**self.controls.training(), **(overrides or {})}
+        problem = graph_problem(self.graph, _batch_size(settings))
         if problem:
             self.run_panel.show_message("error", problem)
             return False
-        settings = {**self.controls.training(), **(overrides or {})}
         if overrides:
             self.controls.load(settings, self.graph)  # show what this run uses; the file is not changed
         try:
@@ -274,6 +276,7 @@ class TrainingDock(QDockWidget):
         elif kind == "epoch":
             self.last_epoch = event
             self.curves.curves.add_epoch(event)
+            self.run_panel.show_epoch(event)
         elif kind == "samples":
             self.samples.show_payload(event)
         elif kind == "paused":
@@ -300,6 +303,14 @@ class TrainingDock(QDockWidget):
             self.run_panel.show_message("ok", finished_text(self.last_epoch or event))
             self.run_panel.show_done("finished", 1.0)
         self.run_ended.emit(outcome)
+
+
+def _batch_size(settings: dict[str, Any]) -> int:
+    """The run's batch size for the budget check (the trainer judges bad values)."""
+    try:
+        return max(1, int(settings.get("batch_size") or 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _training_run_class() -> Any:

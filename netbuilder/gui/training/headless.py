@@ -67,6 +67,10 @@ def train_and_screenshot(window: Any, args: Any) -> int:
         print(f"netbuilder: {message}")
         return 0
     print(f"netbuilder: training {outcome[0] if outcome else 'ended'}: {message}", file=sys.stderr)
+    if "dataset" in message.lower() and not getattr(args, "dataset", None):
+        # e.g. LeNet-5's file names an MNIST folder this machine does not have
+        print("netbuilder: choose the data with --dataset NAME|PATH (built-ins: "
+              f"{', '.join(engine.builtin_datasets())})", file=sys.stderr)
     return 1
 
 

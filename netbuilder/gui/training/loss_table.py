@@ -156,6 +156,8 @@ class LossTable(QWidget):
         self._fill(terms or defaults)
 
     def set_defaults(self, defaults: list[dict[str, Any]]) -> None:
+        if defaults == self._defaults and len(self.rows) == len(defaults):
+            return  # unchanged: every graph edit asks, and rebuilding the rows would flicker
         self._defaults = defaults
         if self.is_default:
             self._fill(defaults)

@@ -12,18 +12,28 @@ HINTS = {
 }
 
 
-def graph_problem(graph: Any) -> str | None:
-    """Why the graph cannot train yet, naming nodes (None when it can)."""
+def graph_problem(graph: Any, batch_size: int = 1) -> str | None:
+    """Why the graph cannot train yet, naming nodes (None when it can): a shape
+    error, or a size over the budget (10^6 channels pass the shape check but ask
+    for terabytes) — found here on the meta device, before a child is started."""
+    from netbuilder.core.budget import Budget, budget_problems
     from netbuilder.core.shapes import check
 
     if not any(n.type == "Input" for n in graph):
         return "The graph has no Input node; add one (Input / Output in the palette) before training."
     report = check(graph)
     if report.ok:
-        return None
-    first = "; ".join(f"{node}: {msg}" for node, msg in report.errors[:3])
-    more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
-    return f"Fix the graph before training — {first}{more}."
+        problems = budget_problems(graph, report, Budget.from_env(batch_size=max(1, batch_size)))
+        if not problems:
+            return None
+        return f"The network is too large to train — {_first(problems)}."
+    return f"Fix the graph before training — {_first(report.errors)}."
+
+
+def _first(problems: list[tuple[str, str]]) -> str:
+    """The first three (node, message) pairs; a count of the rest."""
+    first = "; ".join(msg if msg.startswith(node) else f"{node}: {msg}" for node, msg in problems[:3])
+    return first + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
 
 
 def failure_text(event: dict[str, Any]) -> str:

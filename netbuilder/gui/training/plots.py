@@ -29,7 +29,7 @@ METRIC_LABELS = {"val_accuracy": "val accuracy %", "val_mae": "val MAE", "val_ma
 
 @dataclass
 class Curve:
-    key: str  # the series: train_step, train, val, term:<name>, val_accuracy, ...
+    key: str  # the series: train_step, train, val, term:<name>, term_epoch:<name>, val_accuracy, ...
     series: Series
     item: pg.PlotDataItem
     smoothed: bool
@@ -46,6 +46,12 @@ class RunCurves:
     series: dict[str, Series] = field(default_factory=dict)
     curves: list[Curve] = field(default_factory=list)
     finished: bool = False
+    terms: list[str] = field(default_factory=list)  # loss-term names in order seen: each term's colour
+
+    def term_color(self, name: str) -> str:
+        if name not in self.terms:
+            self.terms.append(name)
+        return PALETTE[self.terms.index(name) % len(PALETTE)]
 
     def get(self, key: str) -> Series | None:
         return self.series.get(key)
@@ -123,6 +129,10 @@ class CurveSet:
             return
         x = float(event.get("epoch", 0))
         self._append(run, "train", x, event.get("train_loss"))
+        # epoch means of each term: a short run may send few or no step events (they are
+        # throttled by time), and the terms plot must still show every term
+        for term, value in (event.get("terms") or {}).items():
+            self._append(run, f"term_epoch:{term}", x, value)
         if event.get("val_loss") is not None:
             self._append(run, "val", x, event.get("val_loss"))
         for key in METRIC_LABELS:
@@ -145,8 +155,7 @@ class CurveSet:
             style = Qt.PenStyle.SolidLine
             if key != "train_step":
                 # terms: colour tells the term apart, line style the run
-                n_terms = sum(k.startswith("term:") for k in run.series) - 1
-                color = QColor(PALETTE[n_terms % len(PALETTE)])
+                color = QColor(run.term_color(_term_name(key)))
                 style = RUN_STYLES[(len(self.runs) - 1) % len(RUN_STYLES)]
             faint = QColor(color)
             faint.setAlpha(70)
@@ -156,8 +165,11 @@ class CurveSet:
             raw.setVisible(series.smoothing > 0)
             return
         style = Qt.PenStyle.DashLine if key == "val" else Qt.PenStyle.SolidLine
+        if key.startswith("term_epoch:"):  # like "train, epoch mean": squares in the term's colour
+            color = QColor(run.term_color(_term_name(key)))
+            style = RUN_STYLES[(len(self.runs) - 1) % len(RUN_STYLES)]
         item = self._new_item(plot, pg.mkPen(color, width=2, style=style),
-                              symbol="o" if key != "train" else "s", symbolSize=6,
+                              symbol="o" if key in ("val", *METRIC_LABELS) else "s", symbolSize=6,
                               symbolBrush=color, symbolPen=pg.mkPen(color))
         run.curves.append(Curve(key, series, item, False, prefix + label))
 
@@ -170,7 +182,9 @@ class CurveSet:
 
     def _target(self, key: str) -> tuple[pg.PlotItem, str]:
         if key.startswith("term:"):
-            return self.plot.terms_plot, key[5:]
+            return self.plot.terms_plot, _term_name(key)
+        if key.startswith("term_epoch:"):
+            return self.plot.terms_plot, f"{_term_name(key)}, epoch mean"
         if key in METRIC_LABELS:
             return self.plot.metric_plot, METRIC_LABELS[key]
         return self.plot.loss_plot, {"train_step": "train", "train": "train, epoch mean", "val": "val"}[key]
@@ -197,9 +211,8 @@ class CurveSet:
             parts.append("  ".join(f"{_glyph('━━', r.color)} {r.name}" for r in self.runs))
         c = run.color if len(self.runs) == 1 else self.plot._fg.name()
         parts.append(f"{_glyph('━━', c)} train  {_glyph('■', c)} train, epoch mean  {_glyph('╌●╌', c)} val")
-        terms = [k[5:] for k in run.series if k.startswith("term:")]
-        if len(terms) > 1:
-            spans = "  ".join(f"{_glyph('━━', PALETTE[i % len(PALETTE)])} {t}" for i, t in enumerate(terms))
+        if len(run.terms) > 1:
+            spans = "  ".join(f"{_glyph('━━', run.term_color(t))} {t}" for t in run.terms)
             parts.append(f"terms: {spans}" + ("  (line style = run)" if len(self.runs) > 1 else ""))
         return "  │  ".join(parts)
 
@@ -223,7 +236,7 @@ class CurveSet:
                     series.dirty = False
         run = self.current
         if run is not None:
-            self.plot.set_active(terms=sum(k.startswith("term:") for k in run.series) > 1,
+            self.plot.set_active(terms=len(run.terms) > 1,
                                  metric=any(k in run.series for k in METRIC_LABELS))
             metric = next((k for k in METRIC_LABELS if k in run.series), None)
             if metric:
@@ -270,6 +283,11 @@ class CurveSet:
 
 def _glyph(text: str, color: str) -> str:
     return f"<span style='color:{color}; font-weight:bold'>{text}</span>"
+
+
+def _term_name(key: str) -> str:
+    """term:kl_gaussian / term_epoch:kl_gaussian → kl_gaussian."""
+    return key.partition(":")[2]
 
 
 def _is_step(key: str) -> bool:

@@ -55,6 +55,7 @@ class RunPanel(QWidget):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.setVisible(False)
         self.banner_kind = ""
+        self._samples_per_sec: float | None = None
 
         # one row (buttons, progress, speed) over the banner: height is what a bottom dock lacks
         self.progress.setMinimumWidth(160)
@@ -84,6 +85,7 @@ class RunPanel(QWidget):
 
     # ------------------------------------------------------------- progress
     def show_started(self, event: dict[str, Any]) -> None:
+        self._samples_per_sec = None
         self.progress.setValue(0)
         self.progress.setFormat(f"epoch 0/{event.get('epochs', '?')} · starting")
         self.speed.setText(f"device {event.get('device', '?')} · task {event.get('task', '?')}")
@@ -101,7 +103,17 @@ class RunPanel(QWidget):
         self.progress.setFormat(f"epoch {epoch}/{epochs} · {step_text} · ETA {format_eta(event.get('eta_s'))}")
         sps = event.get("samples_per_sec")
         if sps is not None:
+            self._samples_per_sec = float(sps)
             self.speed.setText(f"{sps:,.0f} samples/s · loss {event.get('train_loss', float('nan')):.4g}")
+
+    def show_epoch(self, event: dict[str, Any]) -> None:
+        """The epoch's mean loss: step events are throttled by time, so in a short
+        run the last one may be from the first steps and its loss long out of date."""
+        loss = event.get("train_loss")
+        if loss is None:
+            return
+        speed = f"{self._samples_per_sec:,.0f} samples/s · " if self._samples_per_sec is not None else ""
+        self.speed.setText(f"{speed}epoch {event.get('epoch', '?')} loss {loss:.4g}")
 
     def show_done(self, text: str, fraction: float | None = None) -> None:
         if fraction is not None:

@@ -123,3 +123,25 @@ def test_choosing_the_feature_map_layer_is_a_training_setting(qtbot, host, fake_
     assert window.graph.training["feature_node"] == "relu1"
     window.undo_stack.undo()
     assert "feature_node" not in window.graph.training
+
+
+def test_default_loss_terms_follow_the_graph_until_the_user_edits_them(qtbot, host):
+    """No loss in the file: the form shows the inferred terms (reconstruction + KL for a
+    VAE), keeps the file free of them, follows graph edits, and Defaults undoes a user edit."""
+    from netbuilder.presets import load_preset
+
+    graph = load_preset("vae")
+    graph.set_meta(training={k: v for k, v in graph.training.items() if k != "loss"})
+    window = host(graph)
+    loss = window.training_dock.controls.loss
+    assert loss.is_default and [r.term()["type"] for r in loss.rows] == ["reconstruction", "kl_gaussian"]
+    assert loss.rows[0].kind.font().italic()
+    window.graph.remove_node("sampling")  # no Sampling node: no KL term
+    assert [r.term()["type"] for r in loss.rows] == ["reconstruction"]
+    assert "loss" not in window.graph.training
+    loss.rows[0].weight.setValue(2.0)  # the user's edit goes to the file, through undo
+    assert window.graph.training["loss"][0]["weight"] == 2.0 and not loss.is_default
+    from PySide6.QtWidgets import QToolButton
+
+    next(b for b in loss.findChildren(QToolButton) if b.text() == "Defaults").click()
+    assert "loss" not in window.graph.training and loss.is_default

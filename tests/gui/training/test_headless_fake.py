@@ -36,3 +36,23 @@ def test_failed_run_exits_non_zero(qtbot, host, fake_runs, tmp_path):
     out = tmp_path / "shot.png"
     assert train_and_screenshot(window, Namespace(dataset=None, epochs=None, screenshot=str(out))) == 1
     assert out.exists()
+
+
+def test_a_missing_dataset_says_how_to_choose_one(qtbot, host, fake_runs, tmp_path, capsys):
+    """LeNet-5's file names an MNIST folder most machines lack: the failure says so and
+    points at --dataset (the editor's banner talks about pressing Start instead)."""
+
+    class MissingData(fake_runs):
+        def _advance(self) -> None:
+            self._queue.append({"event": "failed", "kind": "error", "step": None,
+                                "message": "dataset 'mnist/training' is neither a built-in nor an existing folder"})
+
+    window = host(lenet_digits(epochs=2))
+    window.training_dock.run_factory = MissingData
+    args = Namespace(dataset=None, epochs=None, screenshot=str(tmp_path / "shot.png"))
+    assert train_and_screenshot(window, args) == 1
+    err = capsys.readouterr().err
+    assert "dataset 'mnist/training'" in err and "--dataset NAME|PATH (built-ins: digits, iris" in err
+    window.training_dock.run_factory = MissingData
+    assert train_and_screenshot(window, Namespace(dataset="digits", epochs=None, screenshot=None)) == 1
+    assert "--dataset NAME|PATH" not in capsys.readouterr().err  # the user already chose one

@@ -125,3 +125,41 @@ def test_the_editor_window_trains_and_stays_editable(qtbot, make_window, dialogs
     window.close()
     qtbot.waitUntil(lambda: dock.run is None, timeout=20_000)
     assert not run.running
+
+
+@pytest.mark.parametrize(("preset", "tabs"), [
+    ("lenet_digits", ["Confusion", "Predictions", "Features"]),
+    ("vae", ["Reconstruction", "Latent"]),
+    ("rbm", ["Reconstruction", "Filters"]),
+    ("ae_conv", ["Reconstruction", "Features"]),
+])
+def test_presets_show_what_they_learned_and_every_loss_term(qtbot, host, preset, tabs):
+    """The shipped files through the real child: each kind of network gets its views,
+    and a multi-term loss draws each term's epoch means in the terms plot."""
+    from netbuilder.presets import load_preset
+
+    window = host(load_preset(preset))
+    dock = window.training_dock
+    seen = _record(dock)
+    assert dock.start({"epochs": 2})
+    qtbot.waitUntil(lambda: dock.outcome != "", timeout=START_S)
+    assert dock.outcome == "finished", dock.run_panel.banner.text()
+    assert [dock.samples.tabText(i) for i in range(dock.samples.count())] == tabs
+    epochs = [e for e in seen if e["event"] == "epoch"]
+    last = [e for e in seen if e["event"] == "samples"][-1]
+    if "Latent" in tabs:
+        latent = dock.samples.views["Latent"]
+        assert latent.scatter.count == len(last["latent"]) > 0
+        assert len(latent.prior.tiles) == min(len(last["prior_samples"]), 32) > 0
+    if "Filters" in tabs:
+        assert len(dock.samples.views["Filters"].tiles) == min(len(last["filters"]), 64) > 0
+    run = dock.curves.curves.current
+    terms = list(epochs[-1]["terms"])
+    if len(terms) > 1:
+        plot = dock.curves.plot.terms_plot
+        assert plot in dock.curves.plot.active_plots()
+        for term in terms:
+            item = dock.curves.curves.item(f"term_epoch:{term}")
+            assert item in plot.items
+            assert list(item.yData) == pytest.approx([e["terms"][term] for e in epochs])
+    assert dock.run_panel.speed.text().endswith(f"epoch 2 loss {epochs[-1]['train_loss']:.4g}")

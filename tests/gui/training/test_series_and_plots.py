@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyqtgraph as pg
 
 from netbuilder.gui.training.curves_panel import CurvesPanel
 from netbuilder.gui.training.series import Series, ema
@@ -124,3 +125,31 @@ def test_log_scale_smoothing_and_exports(qtbot, tmp_path):
     rows = csv_path.read_text().splitlines()
     assert rows[0] == "run,curve,epoch,value,smoothed"
     assert sum(r.startswith("run 1,train_step,") for r in rows) == 9
+
+
+def test_loss_terms_show_their_epoch_means_even_without_step_events(qtbot):
+    """A fast run may send no step event at all (they are throttled by time): the terms
+    plot must still draw every term, from the epoch events, in the term's legend colour."""
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    curves = panel.curves
+    run = curves.begin_run("run 1", epochs=3)
+    terms = [{"reconstruction": 0.5, "kl_gaussian": 0.01}, {"reconstruction": 0.4, "kl_gaussian": 0.02},
+             {"reconstruction": 0.3, "kl_gaussian": 0.03}]
+    for epoch, values in enumerate(terms, 1):
+        curves.add_epoch({"epoch": epoch, "train_loss": sum(values.values()), "terms": values})
+    panel.refresh()
+    assert panel.plot.terms_plot in panel.plot.active_plots()
+    drawn = {c.label: c for c in curves.curves_in(panel.plot.terms_plot) if c.label}
+    assert set(drawn) == {"reconstruction, epoch mean", "kl_gaussian, epoch mean"}
+    for name in ("reconstruction", "kl_gaussian"):
+        item = drawn[f"{name}, epoch mean"].item
+        assert list(item.xData) == [1.0, 2.0, 3.0]
+        assert list(item.yData) == [v[name] for v in terms]
+        color = run.term_color(name)
+        assert pg.mkBrush(item.opts["symbolBrush"]).color().name() == color and color in panel.legend.text()
+    assert run.term_color("reconstruction") != run.term_color("kl_gaussian")
+    # a later step event of a term keeps that term's colour
+    curves.add_step({"progress": 1.0, "train_loss": 0.3, "terms": {"kl_gaussian": 0.03}})
+    step = next(c for c in run.curves if c.key == "term:kl_gaussian" and c.label)
+    assert step.item.opts["pen"].color().name() == run.term_color("kl_gaussian")
