@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from netbuilder.commands import load_or_report
+from netbuilder.commands import load_or_report, positive_int
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,9 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", metavar="NAME|PATH",
                         help="built-in (digits, iris, wine, breast_cancer, moons, sine, gaussian_blobs) "
                         "or a .csv / .npz / IDX file or an image folder")
-    parser.add_argument("--epochs", type=_positive_int, metavar="N", help="total epochs (a resumed run counts "
+    parser.add_argument("--epochs", type=positive_int, metavar="N", help="total epochs (a resumed run counts "
                         "the checkpoint's too)")
-    parser.add_argument("--batch-size", type=_positive_int, metavar="B", help="samples per step (per process "
+    parser.add_argument("--batch-size", type=positive_int, metavar="B", help="samples per step (per process "
                         "with --distributed)")
     parser.add_argument("--lr", type=_positive_float, metavar="X", help="learning rate")
     parser.add_argument("--optimizer", choices=("adam", "adamw", "sgd", "rmsprop"))
@@ -32,16 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only errors and the final line")
     parser.add_argument("--distributed", action="store_true",
                         help="data-parallel across processes started by torchrun (gloo on CPU, nccl on GPU)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
 
 
 def _positive_float(text: str) -> float:

@@ -21,7 +21,7 @@ import os
 import reprlib
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO, Callable
 
 import networkx as nx
 
@@ -248,12 +248,19 @@ def dumps(graph: Graph) -> str:
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write to a temp file beside `path`, fsync, then rename over it: a crash
     mid-save leaves the old file intact."""
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], object]) -> None:
+    """`write(f)` into a temp file beside `path` (opened binary), fsync, then
+    rename it over `path`; on any failure the temp file is removed and the old
+    file is untouched. Graph files and training checkpoints both save this way."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; keep the usual (or the old file's) mode
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -26,7 +26,9 @@ from netbuilder.gui.node_overlays import clear_halos, set_halos
 
 METRICS = ("params", "macs", "memory")
 LABELS = {"params": "Params", "macs": "MACs", "memory": "Memory"}
-DEFAULT_LIMITS = {"params": 1_000_000, "macs": 100_000_000, "memory": 512 * 1024**2}
+# Out of the box every shipped preset, VGG-16 included (138 M parameters, 15.5 G MACs), fits, so a
+# newcomer never opens a preset into red meters; users tighten them (Limits…) for their target.
+DEFAULT_LIMITS = {"params": 200_000_000, "macs": 20_000_000_000, "memory": 16 * 1024**3}
 SHADE_TAG = "budget"
 DELAY_MS = 300
 _UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,

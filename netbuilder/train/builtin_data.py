@@ -29,15 +29,60 @@ def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     return x, table[:, 64].astype(np.int64)
 
 
+MAX_DIGITS_SIDE = 256
+
+
 def load_digits(options: dict[str, Any], hint: Any = None) -> Dataset:
     x, y = _digits_arrays()
-    layouts = {"image": (1, 8, 8), "sequence": (8, 8), "flat": (64,)}
+    layouts = ("image", "sequence", "flat")
     layout = options.get("layout")
     if layout is not None and layout not in layouts:
         raise DataError(f"digits: option 'layout' must be one of {', '.join(layouts)}, got {layout!r}")
-    shape = layouts[layout or "image"]
-    return Dataset("digits", x.reshape(len(x), *shape).copy(), y.copy(), "classification", 10,
-                   [str(i) for i in range(10)], (1, 8, 8))
+    h, w = _digits_size(options, hint, layout)
+    images = x.reshape(len(x), 1, 8, 8)
+    if (h, w) != (8, 8):
+        images = _resize_images(images, h, w)
+    shape = {"image": (1, h, w), "sequence": (h, w), "flat": (h * w,)}[layout or "image"]
+    return Dataset("digits", images.reshape(len(x), *shape).copy(), y.copy(), "classification", 10,
+                   [str(i) for i in range(10)], (1, h, w))
+
+
+def _digits_size(options: dict[str, Any], hint: Any, layout: str | None) -> tuple[int, int]:
+    """The image size: option 'size', else a 1×H×W Input's H×W (so LeNet-5's 32×32
+    just works), else the bundled 8×8."""
+    size = options.get("size")
+    if size is None:
+        image_hint = (layout in (None, "image") and hint is not None and len(hint) == 3 and hint[0] == 1
+                      and all(isinstance(d, int) and d > 0 for d in hint[1:]))
+        if not image_hint:
+            return 8, 8
+        size, what = [hint[1], hint[2]], "the Input's size"
+    else:
+        what = "option 'size'"
+    if isinstance(size, int) and not isinstance(size, bool):
+        size = [size, size]
+    if (not isinstance(size, (list, tuple)) or len(size) != 2
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in size)):
+        raise DataError(f"digits: option 'size' must be [height, width] (whole numbers ≥ 1) or one number, "
+                        f"got {size!r}")
+    if max(size) > MAX_DIGITS_SIDE:
+        # 1797 float32 images: 256×256 is already 470 MB, and 8×8 strokes gain nothing from more
+        raise DataError(f"digits: {what} {size[0]}×{size[1]} is too large to resize the 8×8 digits to; "
+                        f"use at most {MAX_DIGITS_SIDE}×{MAX_DIGITS_SIDE}")
+    return int(size[0]), int(size[1])
+
+
+def _resize_images(images: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Bilinear resize of (N, 1, 8, 8) images: a blend of neighbouring pixels, so
+    values stay in [0, 1] and strokes stay where they were (padding would leave
+    an 8×8 speck in a 32×32 frame). torch is imported here: the GUI lists datasets
+    without it."""
+    import torch
+    import torch.nn.functional as F
+
+    t = torch.from_numpy(images)
+    out = F.interpolate(t, size=(h, w), mode="bilinear", align_corners=False, antialias=h < 8 or w < 8)
+    return out.clamp_(0.0, 1.0).numpy()
 
 
 @lru_cache(maxsize=None)

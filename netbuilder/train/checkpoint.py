@@ -21,11 +21,12 @@ import json
 import os
 import pickle
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from netbuilder.core.io import atomic_write
 
 FORMAT = "netbuilder-checkpoint"
 VERSION = 1
@@ -60,17 +61,7 @@ def save_checkpoint(path: str | os.PathLike, *, graph: dict[str, Any], settings:
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent or "."))
-    os.close(fd)
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda f: torch.save(state, f))  # a kill mid-save keeps the previous checkpoint
 
 
 def _cpu(value: Any) -> Any:

@@ -5,8 +5,9 @@ with n classes, regression, reconstruction), class names, and how to draw a
 sample (`image_shape`). `load_dataset(name_or_path, options, input_shape)`
 reads a built-in (builtin_data.py) or a user file (file_data.py,
 image_files.py) and reshapes samples to the graph's Input shape when that is
-unambiguous (digits as 1×8×8 images, 8 steps × 8 values or 64 values), or
-raises DataError naming both shapes. Splitting, standardising and batching on
+unambiguous (digits as 1×8×8 images, 8 steps × 8 values or 64 values; as
+1×H×W images resized to a grey Input's size), or raises DataError naming
+both shapes. Splitting, standardising and batching on
 the device live in batches.py.
 """
 
@@ -55,7 +56,8 @@ class BuiltinInfo:
 # name -> what it is; the loaders are in builtin_data.LOADERS
 BUILTIN_DATASETS: dict[str, BuiltinInfo] = {
     "digits": BuiltinInfo("classification", (1, 8, 8), "1797 handwritten digits, 8×8 pixels in [0, 1] "
-                          "(layout image 1×8×8, sequence 8×8 or flat 64)", 10),
+                          "(layout image 1×8×8, sequence 8×8 or flat 64; option size [H, W] or a 1×H×W "
+                          "Input: resized bilinearly)", 10),
     "iris": BuiltinInfo("classification", (4,), "150 iris flowers, 4 measurements, 3 species "
                         "(option binary: a species name for a one-vs-rest 0/1 label)", 3),
     "wine": BuiltinInfo("classification", (13,), "178 wines, 13 chemical measurements, 3 cultivars", 3),
@@ -81,6 +83,8 @@ def dataset_for_shape(shape: Sequence[int | None] | None) -> str:
             return name
     if len(shape) == 2 and shape[-1] == 1:
         return "sine"  # (steps, 1): a univariate series
+    if len(shape) == 3 and shape[0] == 1 and shape[1] and shape[2]:
+        return "digits"  # a grey image: the digits are resized to H×W (builtin_data.load_digits)
     size = math.prod(d or 1 for d in shape)
     if size == 64 or shape[-1] == 8:
         return "digits"

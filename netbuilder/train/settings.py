@@ -9,8 +9,11 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
       "dataset": "digits",            # built-in name (see data.BUILTIN_DATASETS) or a path:
                                       #   .csv/.tsv, .npz (x, y), MNIST IDX file (or .gz), a folder of
                                       #   class sub-folders of images, or a folder holding IDX files.
-                                      #   Absent: a built-in that fits the graph's Input shape.
-      "dataset_options": {},          # per dataset, e.g. digits {"layout": "image"|"sequence"|"flat"},
+                                      #   Absent: a built-in that fits the graph's Input shape
+                                      #   (a 1×H×W Input gets digits resized to H×W).
+      "dataset_options": {},          # per dataset, e.g. digits {"layout": "image"|"sequence"|"flat",
+                                      #   "size": [32, 32] (bilinear resize of the 8×8 images, values
+                                      #   stay in [0, 1]; absent: a 1×H×W Input's H×W, else 8×8)},
                                       #   sine {"window": 16, "many_to_many": false, "noise": 0.05,
                                       #   "offset": 2.0}, moons {"n_samples": 500, "noise": 0.1},
                                       #   gaussian_blobs {"centers": 3, "n_features": 2}, iris/wine/

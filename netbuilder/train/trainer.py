@@ -9,6 +9,10 @@ event is due (`step_interval`, a few per second) or at the end of an epoch —
 never `.item()` per step. A non-finite loss is found then, with the exact
 step and term it first appeared in, and becomes a `failed` event. Any error
 is a `failed` event too: `run()` never raises.
+
+A step event is sent when due and at the end of every epoch (so even a run
+of a few seconds has a point per epoch); its losses are the means over the
+steps since the previous step event, not the last step's.
 """
 
 from __future__ import annotations
@@ -185,6 +189,10 @@ class Trainer:
                 if due and self._is_main:
                     yield self._step_event(epoch)
         failure = self._sync()
+        if failure is None and self._win_steps and self._is_main:
+            # close the window at the epoch's end (the losses were just synced anyway): a fast
+            # run still gets a step point per epoch, and no window straddles two epochs
+            yield self._step_event(epoch)
         return failure
 
     def _one_step(self, xb: torch.Tensor, yb: torch.Tensor | None, params: list) -> None:

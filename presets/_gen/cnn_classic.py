@@ -13,9 +13,13 @@ def lenet5() -> Graph:
         "LeNet-5 (LeCun et al., 1998), the first successful CNN, on 32×32 grey images: two convolution + "
         "subsampling stages (5×5 'valid' convolutions shrink 32→28 and 14→10; 2×2 average pooling halves "
         "the size), then fully connected layers 400→120→84→10. Teaches the conv-pool-dense pattern and the "
-        "output-size formula (n − f + 1). Tanh activations as in the original; 61,706 parameters. To train it, "
-        "point the dataset at a folder of MNIST images (one sub-folder per digit): they are resized to 32×32.",
-        classification("mnist/training", lr=0.01, optimizer="sgd", momentum=0.9, batch_size=64, epochs=20),
+        "output-size formula (n − f + 1). Tanh activations as in the original; 61,706 parameters. It trains "
+        "offline on the built-in 8×8 digits resized to 32×32 (about 97 % validation accuracy in 5 epochs, "
+        "a few seconds on a CPU); for real MNIST, point the dataset at a folder of MNIST images (one sub-folder "
+        "per digit): they are resized to 32×32 too.",
+        # SGD with momentum, as the paper; lr 0.05 and batches of 32 because the digits are only 1797 images
+        classification("digits", dataset_options={"size": [32, 32]}, lr=0.05, optimizer="sgd", momentum=0.9,
+                       batch_size=32, epochs=10),
     )
     x = b.input([1, 32, 32])
     x = b.chain(x, [

@@ -124,6 +124,22 @@ def inception() -> Graph:
     return g
 
 
+def two_heads() -> Graph:
+    """A Split into unequal parts feeding a head and a skip (multi-port outputs)."""
+    g = Graph(name="two_heads")
+    g.add_node("Input", {"shape": [10]}, id="input")
+    g.add_node("Linear", {"out_features": 12}, id="body")
+    g.add_node("Split", {"split_size_or_sections": [8, 4]}, id="split")
+    g.add_node("Linear", {"out_features": 3}, id="head")
+    g.add_node("Concat", {"dim": 1}, id="join")
+    g.add_node("Output", {}, id="out")
+    for a, b in [("input", "body"), ("body", "split"), ("split", "head"), ("join", "out")]:
+        g.add_edge(a, b)
+    g.add_edge("head", "join", 0, 0)
+    g.add_edge("split", "join", 1, 1)
+    return g
+
+
 def code_graphs() -> dict:
     return {"lenet": lenet, "residual_block": residual_block, "vae": vae, "two_inputs": two_inputs,
-            "inception": inception}
+            "inception": inception, "two_heads": two_heads}

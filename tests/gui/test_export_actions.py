@@ -140,7 +140,7 @@ def test_budget_bar_measures_and_turns_red_over_a_limit(actions):
     bar.refresh()
     costs = graph_costs(actions.window.graph, batch_size=bar.batch_size())
     assert bar.costs.params == costs.params == 6 * 25 + 6 + 3456 * 10 + 10
-    assert "Params 34.7K / 1M" == bar.meters["params"].format()
+    assert "Params 34.7K / 200M" == bar.meters["params"].format()
     assert bar.over_limit() == []
     bar.set_limits({"params": 1000, "macs": 10**12, "memory": 10**12})
     assert bar.over_limit() == ["params"] and bar.meters["params"].property("over") is True

@@ -95,3 +95,17 @@ def test_the_default_network_opens_wrapped(make_window):
     assert len(ys) > 1
     assert all(window.scene.node_items[n.id].pos().toTuple() == n.pos for n in window.graph)
     assert not window.document.modified
+
+
+def test_a_short_wide_canvas_gets_fewer_longer_bands():
+    """The Training dock leaves the canvas a strip of the window: the chain
+    is re-wrapped for that canvas, not for the full window's."""
+    g = _chain(12)
+    for nid, pos in layered_layout(g, view=None).items():
+        g.nodes[nid].pos = pos
+    bands = {view: max(_band_of(reading_layout(g, view)).values()) + 1 for view in (VIEW, (1600.0, 300.0))}
+    assert bands == {VIEW: 3, (1600.0, 300.0): 2}
+    short = _chain(8)
+    for nid, pos in layered_layout(short, view=None).items():
+        short.nodes[nid].pos = pos
+    assert reading_layout(short) is not None and reading_layout(short, (1600.0, 300.0)) is None  # one line

@@ -55,10 +55,12 @@ def test_the_wheel_holds_every_subpackage_resource_and_preset(wheel):
     assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
     shipped = {
         "netbuilder/_resources/" + p.relative_to(ROOT / "resources").as_posix()
-        for p in (ROOT / "resources").rglob("*") if p.is_file()
+        for p in (ROOT / "resources").rglob("*")
+        if p.is_file() and "screenshots" not in p.parts  # README pictures stay out of the wheel
     } | {f"netbuilder/_presets/{p.name}" for p in (ROOT / "presets").glob("*.json")}
     assert not shipped - names, f"not in the wheel: {sorted(shipped - names)}"
     assert "netbuilder/_resources/dark.qss" in names and "netbuilder/_presets/lenet5.json" in names
+    assert not any("/screenshots/" in n for n in names)
 
 
 CHECK = """

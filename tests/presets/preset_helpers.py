@@ -38,4 +38,4 @@ def preset_names() -> list[str]:
 
 
 def small_preset_names() -> list[str]:
-    return [n for n in preset_names() if n not in IMAGENET_SIZED and n != "lenet5"]
+    return [n for n in preset_names() if n not in IMAGENET_SIZED]

@@ -56,6 +56,54 @@ def test_a_shape_that_does_not_fit_names_both_shapes():
         load_dataset("digits", {}, (3, 32, 32))
 
 
+def _centres(images: np.ndarray, k: int) -> np.ndarray:
+    """(N, 1, 8k, 8k) → (N, 1, 8, 8): the mean of the 2×2 pixels at the centre of each k×k
+    block, where a bilinear k× upscale puts the original pixel."""
+    a, b = k // 2 - 1, k // 2
+    return (images[..., a::k, a::k] + images[..., a::k, b::k] + images[..., b::k, a::k]
+            + images[..., b::k, b::k]) / 4
+
+
+def test_digits_resized_keep_their_labels_strokes_and_value_range():
+    small = load_dataset("digits")
+    big = load_dataset("digits", {"size": [32, 32]})
+    assert big.x.shape == (1797, 1, 32, 32) and big.x.dtype == np.float32
+    assert big.image_shape == (1, 32, 32)
+    assert np.array_equal(big.y, small.y) and big.class_names == small.class_names
+    assert big.x.min() >= 0.0 and big.x.max() <= 1.0 and big.x.max() > 0.9
+    # the same picture, only finer: each 4×4 block's centre holds the original pixel, nearly
+    back = _centres(big.x, 4)
+    assert np.abs(back - small.x).mean() < 0.05
+    assert np.corrcoef(back.ravel(), small.x.ravel())[0, 1] > 0.99
+    # one number means a square; layouts read the resized image
+    assert np.array_equal(load_dataset("digits", {"size": 32}).x, big.x)
+    flat = load_dataset("digits", {"size": [16, 12], "layout": "flat"})
+    assert flat.sample_shape == (192,) and flat.image_shape == (1, 16, 12)
+    assert load_dataset("digits", {"size": [4, 4]}).x.max() <= 1.0  # shrinking stays in range too
+
+
+def test_digits_follow_a_grey_image_input_without_a_size_option():
+    data = load_dataset("digits", {}, (1, 32, 32))
+    assert data.sample_shape == (1, 32, 32)
+    assert np.array_equal(data.x, load_dataset("digits", {"size": [32, 32]}).x)
+    assert load_dataset("digits", {}, (1, 28, 20)).sample_shape == (1, 28, 20)
+    assert load_dataset("digits", {}, (1, 8, 8)).x.max() == 1.0  # the bundled size is not resized
+
+
+@pytest.mark.parametrize("size, message", [
+    ([32], "option 'size' must be \\[height, width\\]"), ("big", "option 'size'"), ([0, 8], "option 'size'"),
+    ([True, 8], "option 'size'"), ([1000, 1000], "1000×1000 is too large"),
+])
+def test_bad_digits_size_is_named(size, message):
+    with pytest.raises(DataError, match=message):
+        load_dataset("digits", {"size": size})
+
+
+def test_a_digits_size_that_does_not_fit_the_input_names_both_shapes():
+    with pytest.raises(DataError, match=r"1×16×16 \(256 values\).*expects 1×32×32"):
+        load_dataset("digits", {"size": [16, 16]}, (1, 32, 32))
+
+
 def test_generated_datasets_follow_the_input_and_the_seed():
     sine = load_dataset("sine", {}, (24, 1))
     assert sine.sample_shape == (24, 1) and sine.y.shape[1:] == (1,)
@@ -84,6 +132,16 @@ def test_dataset_for_shape():
     assert dataset_for_shape((30,)) == "breast_cancer"
     assert dataset_for_shape((16, 1)) == "sine"
     assert dataset_for_shape((8, 8)) == "digits"
+    assert dataset_for_shape((1, 2, 2)) == "digits"  # any grey image, not iris by its 4 values
+
+
+def test_a_grey_image_input_with_no_dataset_gets_digits_at_its_size():
+    """What training picks when the file names no dataset: LeNet-5's 1×32×32 Input."""
+    for shape in [(1, 32, 32), (1, 28, 28)]:
+        name = dataset_for_shape(shape)
+        assert name == "digits"
+        data = load_dataset(name, {}, shape)
+        assert data.sample_shape == shape and data.num_classes == 10 and data.image_shape == shape
 
 
 def test_unknown_dataset_lists_the_builtins():

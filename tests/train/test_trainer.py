@@ -50,8 +50,14 @@ def test_losses_are_synced_only_when_an_event_is_due(monkeypatch):
     monkeypatch.setattr(Trainer, "_sync", lambda self: syncs.append(len(self._pending)) or original(self))
     events = run_events(mlp(), epochs=2, batch_size=32, step_interval=1e6)
     assert_finished(events)
-    assert len(of_kind(events, "step")) == 1  # only the very first step reports
     steps = events[0]["steps_per_epoch"]
+    reports = of_kind(events, "step")  # the very first step, then each epoch's end
+    assert [r["step"] for r in reports] == [1, steps, 2 * steps]
+    assert [r["progress"] for r in reports[1:]] == [0.5, 1.0]
+    # a step event's loss is the mean since the previous one: step 1 + steps 2..N make epoch 1's mean
+    first_epoch = of_kind(events, "epoch")[0]["train_loss"]
+    window_sum = reports[0]["train_loss"] + reports[1]["train_loss"] * (steps - 1)
+    assert window_sum / steps == pytest.approx(first_epoch, rel=1e-5)
     assert len(syncs) == 3 and sum(syncs) == 2 * steps  # step 1, then once per epoch end
     syncs.clear()
     monkeypatch.setattr("netbuilder.train.trainer.MAX_PENDING", 10)

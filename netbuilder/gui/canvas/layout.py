@@ -204,12 +204,13 @@ def _wrapped_strip(graph: Graph, view: tuple[float, float], dx: float = COLUMN_D
     return wrapped if _fit_zoom(wrapped, view, True) >= MIN_GAIN * now else None
 
 
-def reading_layout(graph: Graph) -> Positions | None:
-    """New positions for a graph about to be shown, or None to keep its own:
-    a layout when it has none, a wrapped one when it is a long strip."""
+def reading_layout(graph: Graph, view: tuple[float, float] = VIEW) -> Positions | None:
+    """New positions for a graph about to be shown in a canvas of `view`
+    (w, h) screen pixels, or None to keep its own: a layout when it has none,
+    a wrapped one when it is a long strip (fewer, longer bands in a short wide view)."""
     if needs_layout(graph):
-        return layered_layout(graph)
-    return _wrapped_strip(graph, VIEW)
+        return layered_layout(graph, view=view)
+    return _wrapped_strip(graph, view)
 
 
 def needs_layout(graph: Graph) -> bool:

@@ -4,11 +4,17 @@ Wheel zooms around the cursor; the middle button, or Space with the left
 button, pans; dragging on empty canvas selects with a rubber band. Layers
 dropped from the palette land where they are dropped — onto an edge, they are
 inserted into it. Tab opens the quick-add box at the cursor.
+
+A view chosen automatically (the first view of a network, or Fit) is chosen
+again when the viewport's size changes a lot — e.g. the Training dock is
+raised and takes most of the height — until the user zooms or pans by hand.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -27,6 +33,7 @@ MIN_ZOOM, MAX_ZOOM = 0.04, 3.0
 READABLE_ZOOM = 0.5  # below this, node text is simplified (see node_item LOD)
 LEGIBLE_ZOOM = 0.3  # a first view fits the whole network down to this zoom
 START_ZOOM = 0.5  # otherwise it opens on the inputs at this zoom (type and shape readable)
+REFIT_CHANGE = 0.1  # an automatic view is redone when the viewport's width or height changes by 10 %
 
 
 class GraphView(QGraphicsView):
@@ -55,16 +62,53 @@ class GraphView(QGraphicsView):
         self._pan_from: QPoint | None = None
         self._space = False
         self._drop_edge: EdgeItem | None = None
+        # the automatic view to redo on a big resize (show_network or fit_to_view) and the
+        # viewport size it was made for; None once the user zooms or pans
+        self._auto_view: Callable[[], None] | None = None
+        self._auto_size = (0, 0)
+        self._placing = False  # the view moves itself: not a user's zoom or pan
         self.minimap = MiniMap(self)
         scene.nodes_rebuilt.connect(self.show_network)
         scene.layout_changed.connect(self.minimap.invalidate)
-        self.horizontalScrollBar().valueChanged.connect(self.minimap.sync)
-        self.verticalScrollBar().valueChanged.connect(self.minimap.sync)
+        for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
+            bar.valueChanged.connect(self.minimap.sync)
+            bar.valueChanged.connect(self._on_moved)  # pans, minimap clicks, Actual Size ...
         self.zoom_changed.connect(self.minimap.sync)
+        self.zoom_changed.connect(self._on_moved)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
+        with self._placing_view():
+            super().resizeEvent(event)
+        if self._auto_view is not None and self._changed_a_lot():
+            self._auto_view()
         self.minimap.sync()
+
+    # ------------------------------------------------------ automatic view
+    @property
+    def auto_fitted(self) -> bool:
+        """True while the view is one the program chose (refitted on big resizes)."""
+        return self._auto_view is not None
+
+    def _changed_a_lot(self) -> bool:
+        (w0, h0), size = self._auto_size, self.viewport().size()
+        return abs(size.width() - w0) > REFIT_CHANGE * max(w0, 1) or \
+            abs(size.height() - h0) > REFIT_CHANGE * max(h0, 1)
+
+    @contextmanager
+    def _placing_view(self) -> Iterator[None]:
+        placing, self._placing = self._placing, True
+        try:
+            yield
+        finally:
+            self._placing = placing
+
+    def _remember(self, auto_view: Callable[[], None]) -> None:
+        self._auto_view = auto_view
+        self._auto_size = (self.viewport().width(), self.viewport().height())
+
+    def _on_moved(self, *_: object) -> None:
+        if not self._placing:
+            self._auto_view = None
 
     # ------------------------------------------------------------------ zoom
     def zoom(self) -> float:
@@ -110,8 +154,16 @@ class GraphView(QGraphicsView):
         return min(view.width() / max(rect.width(), 1), view.height() / max(rect.height(), 1))
 
     def fit_to_view(self, rect: QRectF | None = None) -> None:
-        """Show the whole network (or `rect`), never larger than 1:1."""
-        rect = rect or self.network_rect()
+        """Show the whole network (or `rect`), never larger than 1:1; the
+        whole network is fitted again when the viewport is resized a lot."""
+        if not isinstance(rect, QRectF):
+            self._remember(self.fit_to_view)
+        else:
+            self._auto_view = None  # a part of it, e.g. a selection: the user's choice
+        with self._placing_view():
+            self._fit(rect if isinstance(rect, QRectF) else self.network_rect())
+
+    def _fit(self, rect: QRectF | None) -> None:
         self.resetTransform()
         if rect is None:
             self.centerOn(0, 0)
@@ -124,10 +176,15 @@ class GraphView(QGraphicsView):
         """The first view of a network: all of it when that stays legible;
         otherwise its start (the inputs: left, and top when wrapped into bands)
         at a zoom where every label reads, with the minimap showing the rest.
-        F fits everything."""
+        F fits everything. Chosen again on a big resize until the user moves."""
+        self._remember(self.show_network)
+        with self._placing_view():
+            self._show_start()
+
+    def _show_start(self) -> None:
         rect = self.network_rect()
         if rect is None or self._fit_zoom(rect) >= LEGIBLE_ZOOM:
-            self.fit_to_view(rect)
+            self._fit(rect)
             return
         self.resetTransform()
         self.set_zoom(START_ZOOM)

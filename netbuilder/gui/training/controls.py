@@ -13,12 +13,12 @@ import copy
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QMenu,
     QSpinBox, QToolButton, QWidget,
 )
 
+from netbuilder.gui.param_editors import FloatSpin
 from netbuilder.gui.training import engine
 from netbuilder.gui.training.loss_table import LossTable
 
@@ -245,29 +245,8 @@ def _node_refs(graph: Any) -> list[str]:
     return [n.id for n in graph if n.type != "Input"]
 
 
-class CompactDoubleSpinBox(QDoubleSpinBox):
-    """Shows 0.001 or 3e-05 instead of 0.0010000 (many decimals are kept for input)."""
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt override)
-        return f"{value:.6g}"
-
-    def valueFromText(self, text: str) -> float:  # noqa: N802
-        try:
-            return float(text)
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int):  # noqa: D102
-        try:
-            float(text)
-            state = QValidator.State.Acceptable
-        except ValueError:
-            state = QValidator.State.Intermediate
-        return state, text, pos
-
-
 def _float_box(lo: float, hi: float, decimals: int, tip: str) -> QDoubleSpinBox:
-    box = CompactDoubleSpinBox()
+    box = FloatSpin()  # shows 0.001 or 3e-05, not 0.0010000
     box.setRange(lo, hi)
     box.setDecimals(decimals)
     box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)

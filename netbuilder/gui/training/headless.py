@@ -16,6 +16,8 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from netbuilder.core.io import GraphFileError, load_graph
+from netbuilder.gui.canvas.layout import reading_layout
 from netbuilder.gui.training import engine
 
 # the samples tab shown in the screenshot, most telling first
@@ -39,6 +41,7 @@ def train_and_screenshot(window: Any, args: Any) -> int:
     """Train the window's graph, screenshot the window; 0 when training finished."""
     dock = window.training_dock
     _make_room(window, dock)
+    _fit_canvas(window)
     outcome: list[str] = []
     loop = QEventLoop()
 
@@ -61,6 +64,9 @@ def train_and_screenshot(window: Any, args: Any) -> int:
     _show_best_tab(dock)
     for _ in range(3):  # let the last setData and tab switch paint
         QApplication.processEvents()
+    view = getattr(window, "view", None)
+    if view is not None and view.auto_fitted:  # nobody moved it: the whole network in the picture
+        view.show_network()
     _screenshot(window, args)
     message = dock.run_panel.banner.text()
     if outcome and outcome[0] == "finished":
@@ -87,6 +93,29 @@ def _make_room(window: Any, dock: Any) -> None:
     elif area is not None and area != Qt.DockWidgetArea.NoDockWidgetArea:
         window.resizeDocks([dock], [int(window.width() * 0.5)], Qt.Orientation.Horizontal)
     QApplication.processEvents()
+
+
+def _fit_canvas(window: Any) -> None:
+    """The dock took most of the height: lay a file's generated strip out
+    again for the short, wide canvas that is left (one long band reads better
+    there than the bands chosen for the full window), then show it all."""
+    view = getattr(window, "view", None)
+    if view is None:  # a host without a canvas
+        return
+    path = getattr(getattr(window, "document", None), "path", None)
+    original = None
+    if path is not None:
+        try:
+            original = load_graph(path)
+        except (GraphFileError, OSError):  # it opened a moment ago; unreadable now: keep what is shown
+            original = None
+    if original is not None and set(original.nodes) == set(window.graph.nodes):
+        size = (float(view.viewport().width()), float(view.viewport().height()))
+        positions = reading_layout(original, size) or {n.id: n.pos for n in original}
+        for nid, pos in positions.items():
+            window.graph.move_node(nid, pos)
+        QApplication.processEvents()
+    view.show_network()
 
 
 def _show_best_tab(dock: Any) -> None:

@@ -25,6 +25,10 @@ PALETTE = ("#3d8fe0", "#e07b39", "#3fae5a", "#b25ccf", "#d4b21e", "#2fb3b3", "#e
 # which plot a series goes to, its legend label and whether it is per step
 RUN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 METRIC_LABELS = {"val_accuracy": "val accuracy %", "val_mae": "val MAE", "val_mape": "val MAPE %"}
+# the smoothing weight applies per 1/SMOOTHING_STEPS of a run's length (about the point
+# spacing of a one-minute run), not per point: a run too fast for more than a point or two
+# per epoch is drawn nearly raw instead of lagging epochs behind (series.py)
+SMOOTHING_STEPS = 400
 
 
 @dataclass
@@ -143,7 +147,8 @@ class CurveSet:
     def _append(self, run: RunCurves, key: str, x: float, y: float | None) -> None:
         series = run.series.get(key)
         if series is None:
-            series = run.series[key] = Series(smoothing=self.smoothing if _is_step(key) else 0.0)
+            series = run.series[key] = Series(smoothing=self.smoothing if _is_step(key) else 0.0,
+                                              spacing=run.epochs / SMOOTHING_STEPS)
             self._make_items(run, key, series)
         series.append(x, y)
 

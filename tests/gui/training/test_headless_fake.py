@@ -39,7 +39,7 @@ def test_failed_run_exits_non_zero(qtbot, host, fake_runs, tmp_path):
 
 
 def test_a_missing_dataset_says_how_to_choose_one(qtbot, host, fake_runs, tmp_path, capsys):
-    """LeNet-5's file names an MNIST folder most machines lack: the failure says so and
+    """A file that names an MNIST folder most machines lack: the failure says so and
     points at --dataset (the editor's banner talks about pressing Start instead)."""
 
     class MissingData(fake_runs):
@@ -56,3 +56,14 @@ def test_a_missing_dataset_says_how_to_choose_one(qtbot, host, fake_runs, tmp_pa
     window.training_dock.run_factory = MissingData
     assert train_and_screenshot(window, Namespace(dataset="digits", epochs=None, screenshot=None)) == 1
     assert "--dataset NAME|PATH" not in capsys.readouterr().err  # the user already chose one
+
+
+def test_the_screenshot_shows_the_whole_network_above_the_dock(qtbot, make_window, fake_runs, tmp_path):
+    window = make_window()  # LeNet on digits: its bands fill the canvas until the dock is raised
+    window.training_dock.run_factory = lambda g, s: fake_runs(g, s, steps=3)
+    out = tmp_path / "shot.png"
+    assert train_and_screenshot(window, Namespace(dataset=None, epochs=2, screenshot=str(out))) == 0
+    view = window.view
+    assert view.viewport().height() < 0.6 * window.height()
+    seen = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert all(seen.contains(item.sceneBoundingRect()) for item in window.scene.node_items.values())

@@ -46,6 +46,54 @@ def test_changing_smoothing_recomputes_from_raw_points():
     assert np.allclose(s.view(smoothed=True)[1], ema(np.array([4.0, 0.0, 4.0, 0.0]), 0.9))
 
 
+def _smoothed(xs, ys, weight, spacing):
+    s = Series(smoothing=weight, spacing=spacing)
+    for x, y in zip(xs, ys):
+        s.append(x, y)
+    return s.view(smoothed=True)[1]
+
+
+def test_smoothing_by_x_distance_keeps_a_sparse_curve_on_its_points():
+    # a fast 15-epoch run: one step point per epoch, the loss falling from 2.3 to 0.1
+    xs = np.arange(1.0, 16.0)
+    ys = 0.1 + 2.2 * np.exp(-xs / 2)
+    per_point = ema(ys, 0.6)
+    assert (per_point[3:9] / ys[3:9]).min() > 1.4  # the old per-point weight: 40-75 % too high
+    by_distance = _smoothed(xs, ys, 0.6, spacing=15 / 400)
+    assert np.allclose(by_distance, ys, atol=1e-3)
+
+
+def test_smoothing_by_x_distance_lags_the_same_share_of_the_axis_at_any_density():
+    def crossing(n):  # where the smoothed line of a drop from 1 to 0 at x = 5 gets below 0.5
+        xs = np.linspace(0.0, 10.0, n)
+        out = _smoothed(xs, np.where(xs < 5.0, 1.0, 0.0), 0.9, spacing=10 / 400)
+        return xs[np.argmax(out < 0.5)]
+
+    assert abs(crossing(500) - crossing(5000)) < 0.05
+    assert crossing(5000) > 5.1  # and it still smooths: the slider is not a no-op
+
+
+def test_dense_noisy_points_are_still_smoothed():
+    xs = np.linspace(0.0, 10.0, 2000)
+    noise = np.where(np.arange(2000) % 2, 1.0, -1.0)
+    out = _smoothed(xs, 5.0 + noise, 0.6, spacing=10 / 400)
+    assert np.abs(out[100:] - 5.0).max() < 0.5  # ±1 raw noise, a fraction of it smoothed
+
+
+def test_sparse_step_events_are_drawn_on_their_values_not_dragged_up(qtbot):
+    panel = CurvesPanel()
+    qtbot.addWidget(panel)
+    curves = panel.curves
+    assert curves.smoothing == 0.6
+    run = curves.begin_run("run 1", epochs=15)
+    losses = [0.1 + 2.2 * math.exp(-e / 2) for e in range(1, 16)]
+    for e, loss in enumerate(losses, 1):  # one step event per epoch, at its end
+        curves.add_step({"step": 45 * e, "epoch": e, "progress": e / 15, "train_loss": loss, "terms": {}})
+    curves.refresh()
+    drawn = curves.item("train_step").yData
+    assert np.allclose(drawn, losses, rtol=0.01)
+
+
 def test_nearest_point_for_the_crosshair():
     s = Series()
     for x in (0.0, 1.0, 2.0):
