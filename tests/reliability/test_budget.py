@@ -8,14 +8,12 @@ meta device, like the summary).
 from __future__ import annotations
 
 import pytest
-import torch
 
 from netbuilder.core.budget import TOO_MANY, Budget, BudgetError, budget_problems, check_budget
 from netbuilder.core.compile import compile_graph
 from netbuilder.core.graph import Graph
 from netbuilder.core.io import load_graph
 from netbuilder.core.shapes import check
-from netbuilder.core.spec import ModuleCall
 from netbuilder.core.summary import summary
 
 
@@ -30,20 +28,6 @@ def chain(shape: list, *layers: tuple[str, dict]) -> Graph:
     graph.add_node("Output", id="y")
     graph.add_edge(prev, "y")
     return graph
-
-
-@pytest.fixture
-def real_builds(monkeypatch) -> list[str]:
-    """Targets of the modules built on a real device (not meta) during the test."""
-    built: list[str] = []
-    original = ModuleCall.build
-
-    def spy(self):
-        if torch.get_default_device().type != "meta":
-            built.append(self.target)
-        return original(self)
-    monkeypatch.setattr(ModuleCall, "build", spy)
-    return built
 
 
 def test_kernel_of_a_billion_is_a_shape_error(real_builds):

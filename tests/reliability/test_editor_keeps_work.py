@@ -34,20 +34,8 @@ def _mlp() -> Graph:
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setenv("NETBUILDER_DATA_DIR", str(tmp_path / "data"))
-    from netbuilder.gui import dialogs
-
-    for name in ("show_error", "show_text"):
-        monkeypatch.setattr(dialogs, name, lambda *args, **kwargs: None)
-    monkeypatch.setattr(dialogs, "ask_save_changes", lambda *args: "discard")
-    from netbuilder.gui.main_window import MainWindow
-
-    win = MainWindow(_mlp())
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.training_dock.shutdown()
+def window(open_window):
+    return open_window(_mlp())
     win.document.close()
 
 

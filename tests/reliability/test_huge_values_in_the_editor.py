@@ -10,12 +10,10 @@ device (a spy on ModuleCall.build, as in test_budget.py, records any).
 from __future__ import annotations
 
 import pytest
-import torch
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from netbuilder.core.graph import Graph
-from netbuilder.core.spec import ModuleCall
 
 
 def _net() -> Graph:
@@ -30,34 +28,10 @@ def _net() -> Graph:
 
 
 @pytest.fixture
-def real_builds(monkeypatch) -> list[str]:
-    built: list[str] = []
-    original = ModuleCall.build
-
-    def spy(self):
-        if torch.get_default_device().type != "meta":
-            built.append(self.target)
-        return original(self)
-    monkeypatch.setattr(ModuleCall, "build", spy)
-    return built
-
-
-@pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setenv("NETBUILDER_DATA_DIR", str(tmp_path / "data"))
-    from netbuilder.gui import dialogs
-
-    for name in ("show_error", "show_text"):
-        monkeypatch.setattr(dialogs, name, lambda *args, **kwargs: None)
-    monkeypatch.setattr(dialogs, "ask_save_changes", lambda *args: "discard")
-    from netbuilder.gui.main_window import MainWindow
-
-    win = MainWindow(_net())
-    qtbot.addWidget(win)
-    win.show()
+def window(open_window):
+    win = open_window(_net())
     win.flush()
-    yield win
-    win.training_dock.shutdown()
+    return win
     win.document.close()
 
 
