@@ -69,7 +69,27 @@ def steps_for(n: int, batch_size: int) -> int:
     return max(steps, 1 if n else 0)
 
 
-class TensorBatches:
+class _Batches:
+    """What both batch sources share: how many samples this rank sees and how
+    many steps an epoch takes."""
+
+    per_rank: int
+    steps: int
+
+    def _count(self, n: int, batch_size: int, shard: Shard, shuffle: bool) -> None:
+        self.per_rank = n // shard.world if shard.world > 1 else n
+        # training drops a last batch of one; validation sees every sample
+        self.steps = steps_for(self.per_rank, batch_size) if shuffle else -(-self.per_rank // batch_size)
+
+    def __len__(self) -> int:
+        return self.steps
+
+    @property
+    def num_samples(self) -> int:
+        return self.per_rank
+
+
+class TensorBatches(_Batches):
     """Shuffled index batches over tensors held on the device (or on the host)."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor | None, batch_size: int, device: torch.device,
@@ -81,16 +101,7 @@ class TensorBatches:
         self.x = x.to(home).pin_memory() if pin else x.to(home)
         self.y = None if y is None else (y.to(home).pin_memory() if pin else y.to(home))
         self.device, self.batch_size, self.seed, self.shard, self.shuffle = device, batch_size, seed, shard, shuffle
-        self.per_rank = len(x) // shard.world if shard.world > 1 else len(x)
-        # training drops a last batch of one; validation sees every sample
-        self.steps = steps_for(self.per_rank, batch_size) if shuffle else -(-self.per_rank // batch_size)
-
-    def __len__(self) -> int:
-        return self.steps
-
-    @property
-    def num_samples(self) -> int:
-        return self.per_rank
+        self._count(len(x), batch_size, shard, shuffle)
 
     def _order(self, epoch: int) -> torch.Tensor:
         n = len(self.x)
@@ -121,22 +132,14 @@ class TensorBatches:
             yield xb, yb
 
 
-class LoaderBatches:
+class LoaderBatches(_Batches):
     """A DataLoader over a dataset read on demand (big image folders)."""
 
     def __init__(self, lazy: Any, index: np.ndarray, batch_size: int, device: torch.device, seed: int,
                  shard: Shard, shuffle: bool = True, num_workers: int = 0) -> None:
         self.lazy, self.index, self.device, self.seed, self.shuffle = lazy, index, device, seed, shuffle
         self.shard, self.batch_size, self.num_workers = shard, batch_size, num_workers
-        self.per_rank = len(index) // shard.world if shard.world > 1 else len(index)
-        self.steps = steps_for(self.per_rank, batch_size) if shuffle else -(-self.per_rank // batch_size)
-
-    def __len__(self) -> int:
-        return self.steps
-
-    @property
-    def num_samples(self) -> int:
-        return self.per_rank
+        self._count(len(index), batch_size, shard, shuffle)
 
     def epoch(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
         order = np.arange(len(self.index))
