@@ -34,7 +34,7 @@ def read_weights(path: str) -> tuple[dict, list[str]]:
     """The model weights of a NetBuilder checkpoint or of a plain state_dict
     file, plus notes for the user (e.g. the inputs were standardized).
     Raises ExportError with a clear message."""
-    from netbuilder.core.export import load_state_dict_file
+    from netbuilder.interchange.export import load_state_dict_file
     from netbuilder.train.checkpoint import CheckpointError, load_checkpoint
 
     weights = load_state_dict_file(path)  # weights_only; says clearly when the file is no such thing
@@ -51,7 +51,7 @@ def read_weights(path: str) -> tuple[dict, list[str]]:
 
 def check_not_overwriting(out: Path, fmt: str, checkpoint: str | None) -> None:
     """A py export writes OUT.pt beside OUT: refuse when that is the checkpoint itself."""
-    from netbuilder.core.export import ExportError
+    from netbuilder.interchange.export import ExportError
 
     if checkpoint and fmt == "py" and out.with_suffix(".pt").resolve() == Path(checkpoint).resolve():
         raise ExportError(f"the weights would be written to {out.with_suffix('.pt')}, which is the checkpoint "
@@ -61,7 +61,7 @@ def check_not_overwriting(out: Path, fmt: str, checkpoint: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netbuilder.core.export import ExportError, default_suffix, export_graph
+    from netbuilder.interchange.export import ExportError, default_suffix, export_graph
 
     graph = load_or_report(args.file)
     if graph is None:

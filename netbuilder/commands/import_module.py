@@ -44,7 +44,7 @@ def parse_shape(text: str) -> list[int | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from netbuilder.core.fx_import import ModuleImportError, import_module, load_module_object
+    from netbuilder.interchange.fx_import import ModuleImportError, import_module, load_module_object
     from netbuilder.core.io import save_graph
 
     try:

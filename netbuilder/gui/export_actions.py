@@ -54,7 +54,7 @@ def show_report(parent: QWidget | None, title: str, text: str, details: str = ""
 def export_snapshot(data: dict, path: str, fmt: str, checkpoint: str, opset: int, mode: str) -> tuple[Any, str]:
     """(ExportResult, "") or (None, error message) — never an exception."""
     from netbuilder.commands.export import check_not_overwriting, read_weights
-    from netbuilder.core.export import ExportError, export_graph
+    from netbuilder.interchange.export import ExportError, export_graph
 
     try:
         check_not_overwriting(Path(path), fmt, checkpoint)
@@ -292,7 +292,7 @@ class ImportDialog(QDialog):
 
 def run_import(window: QMainWindow, dialog: ImportDialog) -> Any:
     """Run the file, trace the module, open the graph; report what was left out."""
-    from netbuilder.core.fx_import import ModuleImportError, import_module, load_module_object
+    from netbuilder.interchange.fx_import import ModuleImportError, import_module, load_module_object
 
     target, shapes, dtypes, kwargs = dialog.request()
     try:

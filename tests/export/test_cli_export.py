@@ -144,7 +144,7 @@ def test_round_trip_through_the_command_line(tmp_path, capsys):
     src = Path(PRESETS_DIR) / "resnet_digits.json"
     graph = preset("resnet_digits")
     assert main(["export", str(src), "-o", str(tmp_path / "net.py")]) == 0
-    from netbuilder.core.codegen import class_name
+    from netbuilder.interchange.codegen import class_name
 
     shape = ",".join(str(s) for s in graph.nodes["input"].params["shape"])
     assert main(["import", f"{tmp_path / 'net.py'}:{class_name(graph)}", "--input-shape", shape,

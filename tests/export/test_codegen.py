@@ -15,9 +15,9 @@ from core_cases import ALL_CASES, build_case_graph
 from export_graphs import code_graphs, lenet, residual_block, vae
 
 from netbuilder.core import modules as nb_modules
-from netbuilder.core.codegen import CodegenError, class_name, generate_code
+from netbuilder.interchange.codegen import CodegenError, class_name, generate_code
 from netbuilder.core.compile import compile_graph
-from netbuilder.core.export import export_graph, random_inputs
+from netbuilder.interchange.export import export_graph, random_inputs
 from netbuilder.core.shapes import check
 
 # Runs a generated file with `import netbuilder` made impossible: only torch is there.

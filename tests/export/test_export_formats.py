@@ -10,8 +10,8 @@ import torch
 from core_cases import ALL_CASES, DEFAULT_INPUTS, build_case_graph, default_cases
 from export_graphs import code_graphs, lenet, preset, shipped_small_presets, vae
 
-from netbuilder.core import export as export_module
-from netbuilder.core.export import ExportError, export_graph, load_state_dict_file
+from netbuilder.interchange import export as export_module
+from netbuilder.interchange.export import ExportError, export_graph, load_state_dict_file
 from netbuilder.core.graph import Graph
 
 FORMATS = ("py", "onnx", "torchscript", "state-dict")

@@ -10,11 +10,11 @@ import torch
 import handwritten as hw
 from export_graphs import code_graphs, preset
 
-from netbuilder.core.codegen import class_name
+from netbuilder.interchange.codegen import class_name
 from netbuilder.core.compile import compile_graph
 from netbuilder.core.diff import diff_graphs
-from netbuilder.core.export import export_graph
-from netbuilder.core.fx_import import ModuleImportError, import_module, load_module_object, transfer_weights
+from netbuilder.interchange.export import export_graph
+from netbuilder.interchange.fx_import import ModuleImportError, import_module, load_module_object, transfer_weights
 from netbuilder.core.shapes import check
 from netbuilder.core.summary import count_params
 

@@ -9,7 +9,7 @@ import torch.fx
 from export_graphs import code_graphs, preset, two_inputs
 
 from netbuilder.core.compile import compile_graph
-from netbuilder.core.export import random_inputs
+from netbuilder.interchange.export import random_inputs
 from netbuilder.core.shapes import check
 from netbuilder.core.summary import summary, with_variable_size
 

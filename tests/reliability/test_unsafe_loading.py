@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from netbuilder.cli import main
-from netbuilder.core.export import ExportError, load_state_dict_file
+from netbuilder.interchange.export import ExportError, load_state_dict_file
 from netbuilder.core.io import GraphFileError, load_graph
 
 ROOT = Path(__file__).resolve().parents[2]

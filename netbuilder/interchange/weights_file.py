@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from netbuilder.core.export_errors import ExportError
+from netbuilder.interchange.export_errors import ExportError
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

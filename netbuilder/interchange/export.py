@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
-from netbuilder.core.codegen import CodegenError, class_name, example_shape, generate_code, token_limit
+from netbuilder.interchange.codegen import CodegenError, class_name, example_shape, generate_code, token_limit
 from netbuilder.core.compile import CompileError, compile_graph, input_nodes, module_names, output_nodes
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport, check
-from netbuilder.core.export_errors import ExportError
-from netbuilder.core.weights_file import load_state_dict_file  # noqa: F401  (part of this module's API)
+from netbuilder.interchange.export_errors import ExportError
+from netbuilder.interchange.weights_file import load_state_dict_file  # noqa: F401  (part of this module's API)
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -310,7 +310,7 @@ def _export_onnx(*, graph, report, gm, tmp: Path, example, inputs, opset: int, *
                               dynamic_shapes=tuple(dynamic))
     except Exception as exc:  # the exporter raises many types, all mean "cannot export"
         raise ExportError(f"ONNX cannot export this graph: {_first_line(exc)}") from None
-    from netbuilder.core.onnx_check import OnnxCheckError, run_onnx
+    from netbuilder.interchange.onnx_check import OnnxCheckError, run_onnx
 
     try:
         got, checker = run_onnx(tmp, dict(zip(names, inputs)))
@@ -361,6 +361,6 @@ def _padded_sum_pool(pool: Any, in_shape: tuple, out_shape: tuple) -> Any:
 
 
 def _first_line(exc: BaseException) -> str:
-    from netbuilder.core.onnx_check import first_line
+    from netbuilder.interchange.onnx_check import first_line
 
     return first_line(exc)

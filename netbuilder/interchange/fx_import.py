@@ -18,12 +18,12 @@ import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from netbuilder.core import fx_rules as rules
-from netbuilder.core.fx_trace import (RNN_PARTS, BatchSize, RnnValue, ShapeValue, TupleValue, describe, dims_text,
+from netbuilder.interchange import fx_rules as rules
+from netbuilder.interchange.fx_trace import (RNN_PARTS, BatchSize, RnnValue, ShapeValue, TupleValue, describe, dims_text,
                                       hashable, is_node, key_text, rnn_item)
 from netbuilder.core.graph import Graph, GraphError
-from netbuilder.core.import_checks import check_import, example, flatten, transfer_weights
-from netbuilder.core.user_code import ModuleImportError, load_module_object
+from netbuilder.interchange.import_checks import check_import, example, flatten, transfer_weights
+from netbuilder.interchange.user_code import ModuleImportError, load_module_object
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

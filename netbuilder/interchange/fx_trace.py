@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from netbuilder.core import fx_rules as rules
+from netbuilder.interchange import fx_rules as rules
 
 
 @dataclass

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from netbuilder.core import fx_rules as rules
+from netbuilder.interchange import fx_rules as rules
 from netbuilder.core.diff import module_text
 from netbuilder.core.shapes import OK, ShapeReport, check
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from netbuilder.core.fx_import import ImportResult
+    from netbuilder.interchange.fx_import import ImportResult
 
 TOLERANCE = 1e-5
 
@@ -139,7 +139,7 @@ def example(shape: Any, dtype: str, batch: int = 2) -> "torch.Tensor":
     """A deterministic example batch for an input of `shape` (batch excluded)."""
     import torch
 
-    from netbuilder.core.codegen import UNKNOWN_SIZE
+    from netbuilder.interchange.codegen import UNKNOWN_SIZE
 
     size = (batch, *(UNKNOWN_SIZE if s is None else s for s in shape))
     if dtype == "int64":
