@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "import": "import_module",
     "diff": "diff",
+    "visualize": "visualize",
 }
 
 

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = overrides_from(args)
     _dataset_beside_file(args.file, graph_dict, overrides)
     try:
+        _checkpoint_beside_file(args.file, graph_dict, overrides)
         resolve_settings(graph_dict, overrides)
     except SettingsError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
@@ -83,6 +84,20 @@ def run(args: argparse.Namespace) -> int:
             from netbuilder.train.distributed import shutdown
 
             shutdown(ctx)
+
+
+def _checkpoint_beside_file(file: str, graph_dict: dict, overrides: dict) -> None:
+    """--checkpoint is the user's choice (written where it says); a path in the file's training
+    block is only a suggestion: resolved beside the file and refused if it leads outside its folder."""
+    from netbuilder.train.settings import file_checkpoint_path
+
+    if "checkpoint" in overrides:
+        overrides["checkpoint_chosen"] = True
+        return
+    suggested = graph_dict.get("training", {}).get("checkpoint")
+    if suggested:
+        overrides["checkpoint"] = file_checkpoint_path(suggested, file)
+        overrides["checkpoint_chosen"] = True  # confined to the file's folder just now
 
 
 def _dataset_beside_file(file: str, graph_dict: dict, overrides: dict) -> None:

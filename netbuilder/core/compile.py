@@ -79,9 +79,11 @@ def input_nodes(graph: Graph) -> list[str]:
 
 
 def build_module(graph: Graph, report: ShapeReport, node_id: str) -> Any:
-    """The nn.Module of one node (None for functional and I/O nodes)."""
+    """The nn.Module of one node (None for functional and I/O nodes, and for
+    a node that shares another's module: its weights are the owner's, so
+    summary, budget and import checks count them once)."""
     node = graph.nodes[node_id]
-    if node.spec.module is None:
+    if node.spec.module is None or node.shares is not None:
         return None
     shapes = report.nodes[node_id].inputs
     return node.spec.module(shapes, node.params).build()
@@ -125,12 +127,14 @@ def compile_graph(
     incoming: dict[str, list] = {nid: [] for nid in graph.nodes}
     for e in graph.edges:
         incoming[e.dst].append(e)
+    order = graph.topological_order()
     with torch.device(device) if device is not None else _nullcontext():
-        for nid in graph.topological_order():
+        _add_modules(root, graph, report, order, names)
+        for nid in order:
             node = graph.nodes[nid]
             if node.type in ("Input", "Output"):
                 continue
-            _emit_node(g, root, graph, report, nid, incoming[nid], values, names[nid])
+            _emit_node(g, root, graph, report, nid, incoming[nid], values, names[graph.owner_of(nid)])
     refs = list(outputs) if outputs is not None else None
     results = [_resolve(graph, values, incoming, r) for r in (refs or output_nodes(graph))]
     if not results:
@@ -138,12 +142,29 @@ def compile_graph(
     g.output(results[0] if len(results) == 1 and refs is None else tuple(results))
     g.lint()
     gm = fx.GraphModule(root, g, class_name=_class_name(graph.name))
-    gm.meta["netbuilder_modules"] = {nid: names[nid] for nid in graph.nodes if hasattr(root, names[nid])}
+    # a node that shares a module maps to its owner's attribute (train/subgraph.py reuses it)
+    gm.meta["netbuilder_modules"] = {nid: names[graph.owner_of(nid)] for nid in graph.nodes
+                                     if hasattr(root, names[graph.owner_of(nid)])}
     return gm
+
+
+def _add_modules(root, graph: Graph, report: ShapeReport, order: list[str], names: dict[str, str]) -> None:
+    """One submodule per node with weights, in topological order — the order
+    of the state_dict and of code export's attributes. A node that shares
+    another's module adds none: its call_module names the owner's."""
+    for nid in order:
+        node = graph.nodes[nid]
+        if node.spec.module is None or node.shares is not None:
+            continue
+        try:
+            root.add_module(names[nid], node.spec.module(report.nodes[nid].inputs, node.params).build())
+        except (ShapeError, ValueError, RuntimeError, KeyError) as exc:
+            raise CompileError(f"{nid} ({node.type}): {exc}") from exc
 
 
 def _emit_node(g, root, graph: Graph, report: ShapeReport, nid: str, edges: list, values: dict,
                name: str | None = None) -> None:
+    """`name`: the attribute of the node's module (its owner's when shared)."""
     node = graph.nodes[nid]
     spec = node.spec
     args = [values[(e.src, e.src_port)] for e in sorted(edges, key=lambda e: e.dst_port)]
@@ -151,7 +172,8 @@ def _emit_node(g, root, graph: Graph, report: ShapeReport, nid: str, edges: list
     try:
         if spec.module is not None:
             name = name or module_name(nid)
-            root.add_module(name, spec.module(shapes, node.params).build())
+            if not hasattr(root, name):  # called without _add_modules (a caller's own loop)
+                root.add_module(name, spec.module(shapes, node.params).build())
             outs = [g.call_module(name, tuple(args))]
         else:
             outs = list(spec.emit(g, args, shapes, node.params))

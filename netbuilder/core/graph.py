@@ -8,6 +8,7 @@ themselves and the model side by side. No Qt here.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import re
 from dataclasses import dataclass, field
@@ -15,13 +16,13 @@ from typing import Any, Callable, Iterator
 
 import networkx as nx
 
+from netbuilder.core.errors import GraphError
 from netbuilder.core.groups import Group, GroupsMixin
 from netbuilder.core.params import ParamError
+from netbuilder.core.sharing import SharingMixin
 from netbuilder.core.spec import LayerSpec, get_spec, has_spec
 
-
-class GraphError(ValueError):
-    """An edit that would make the graph invalid; the message says why."""
+__all__ = ["Edge", "Graph", "GraphError", "GraphEvent", "Group", "Node"]
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Node:
     type: str
     params: dict[str, Any]
     pos: tuple[float, float] = (0.0, 0.0)
+    shares: str | None = None  # id of the node whose module (weights) this one runs (sharing.py)
 
     @property
     def spec(self) -> LayerSpec:
@@ -54,8 +56,8 @@ class Edge:
 class GraphEvent:
     """What changed. `kind` is past tense: node_added, node_removed,
     edge_added, edge_removed, params_changed, node_moved, meta_changed, reset,
-    and for groups (groups.py) group_added, group_removed, group_renamed,
-    group_changed."""
+    for groups (groups.py) group_added, group_removed, group_renamed,
+    group_changed, and shares_changed (sharing.py)."""
 
     kind: str
     node_id: str | None = None
@@ -71,7 +73,7 @@ _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass
-class Graph(GroupsMixin):
+class Graph(GroupsMixin, SharingMixin):
     name: str = "untitled"
     description: str = ""
     training: dict[str, Any] = field(default_factory=dict)
@@ -132,9 +134,11 @@ class Graph(GroupsMixin):
     def add_node(
         self, type_name: str, params: dict[str, Any] | None = None,
         pos: tuple[float, float] = (0.0, 0.0), id: str | None = None, index: int | None = None,
+        shares: str | None = None,
     ) -> Node:
         """Add a node (at position `index` of the node order, default last:
-        undo puts a removed node back where it was, so file order is kept)."""
+        undo puts a removed node back where it was, so file order is kept),
+        optionally sharing the module of node `shares` (see sharing.py)."""
         if not has_spec(type_name):
             raise GraphError(f"unknown layer type {type_name!r}")
         node_id = id if id is not None else self.new_id(type_name)
@@ -148,6 +152,12 @@ class Graph(GroupsMixin):
             raise GraphError(f"node {node_id!r} ({type_name}): {exc}") from None
         node = Node(node_id, type_name, checked, (float(pos[0]), float(pos[1])))
         self.nodes[node_id] = node
+        if shares is not None:
+            try:
+                node.shares = self._checked_owner(node_id, shares)
+            except GraphError:
+                del self.nodes[node_id]
+                raise
         if index is not None and index < len(self.nodes) - 1:
             items = list(self.nodes.items())
             items.insert(max(0, index), items.pop())
@@ -165,6 +175,7 @@ class Graph(GroupsMixin):
                                 + self._keys(self._dag.out_edges(node_id, keys=True)))
         for e in touching:
             self.remove_edge(e)
+        self._hand_on_module(node_id)
         self._leave_group(node_id)
         del self.nodes[node_id]
         self._dag.remove_node(node_id)
@@ -172,7 +183,8 @@ class Graph(GroupsMixin):
         return node, touching
 
     def set_params(self, node_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        """Change some params; returns the old values of those params."""
+        """Change some params; returns the old values of those params.
+        Nodes that share one module change together (owner and sharers)."""
         node = self._node(node_id)
         merged = {**node.params, **changes}
         try:
@@ -180,9 +192,12 @@ class Graph(GroupsMixin):
         except ParamError as exc:
             raise GraphError(f"node {node_id!r} ({node.type}): {exc}") from None
         old = {k: node.params.get(k) for k in changes}
-        node.params = checked
-        self._drop_edges_to_missing_ports(node)
-        self._emit("params_changed", node_id=node_id, data=old)
+        for nid in self._params_group(node_id):
+            member = self.nodes[nid]
+            before = {k: member.params.get(k) for k in changes}
+            member.params = copy.deepcopy(checked)  # equal, never the same lists
+            self._drop_edges_to_missing_ports(member)
+            self._emit("params_changed", node_id=nid, data=before)
         return old
 
     def move_node(self, node_id: str, pos: tuple[float, float]) -> None:

@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, NoReturn
 
-if TYPE_CHECKING:  # pragma: no cover
-    from netbuilder.core.graph import Node
+from netbuilder.core.errors import GraphError
 
 _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # the same rule as node ids
 MAX_NAME = 200
@@ -33,7 +32,7 @@ class Group:
 class GroupsMixin:
     """The group half of Graph (graph.py stays about nodes and edges)."""
 
-    nodes: dict[str, "Node"]
+    nodes: dict[str, Any]  # Graph's nodes (graph.py imports this module, never the reverse)
     groups: dict[str, Group]
     _group_of: dict[str, str]
 
@@ -151,8 +150,6 @@ class GroupsMixin:
 
 
 def _fail(message: str) -> NoReturn:
-    from netbuilder.core.graph import GraphError  # graph.py imports this module
-
     raise GraphError(message)
 
 

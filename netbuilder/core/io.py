@@ -1,13 +1,14 @@
 """The JSON file format: load, save, validate, migrate; atomic writes.
 
     {"format": "netbuilder-graph", "version": 1, "name": ..., "description": ...,
-     "nodes": [{"id", "type", "params", "pos": [x, y]}],
+     "nodes": [{"id", "type", "params", "pos": [x, y], "shares"?: node id}],
      "edges": [{"src", "dst", "src_port"?, "dst_port"?}],
      "groups"?: [{"id", "name", "nodes": [node ids]}],
      "training": {...}}
 
 `groups` is optional (a version-1 file without it has no groups) and is
-written only when the graph has some.
+written only when the graph has some; likewise a node's `shares` (the id of
+the node whose module and weights it uses, see core/sharing.py).
 
 Every problem is a GraphFileError whose message names the node and field.
 """
@@ -18,7 +19,9 @@ import copy
 import difflib
 import json
 import os
+import re
 import reprlib
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
@@ -31,6 +34,11 @@ from netbuilder.core.spec import all_specs, has_spec
 FORMAT = "netbuilder-graph"
 VERSION = 1
 MAX_NODES = 100_000
+MAX_EDGES = 400_000  # a 100,000-node graph with 4 inputs per node; 10**7 edges would need GBs to build
+# Files over this many bytes are refused before reading (a real 100,000-node file is ~25 MB);
+# NETBUILDER_MAX_FILE_MB raises it. Reads stop at the cap even if the file grows meanwhile.
+MAX_FILE_MB_DEFAULT = 64
+MAX_TEXT = {"name": 1_000, "description": 100_000, "id": 200, "group name": 1_000}  # characters
 MAX_DEPTH = 64  # real files nest about 6 deep; copying a 500-deep value overflows Python's stack
 
 
@@ -47,6 +55,8 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
                            "description": graph.description, "nodes": [], "edges": []}
     for n in graph:
         out["nodes"].append({"id": n.id, "type": n.type, "params": _non_default(n), "pos": [n.pos[0], n.pos[1]]})
+        if n.shares is not None:
+            out["nodes"][-1]["shares"] = n.shares
     for e in graph.edges:
         edge: dict[str, Any] = {"src": e.src, "dst": e.dst}
         if e.src_port:
@@ -87,8 +97,12 @@ def graph_from_dict(data: Any, source: str = "graph") -> Graph:
         raise GraphFileError(f"{source}: 'edges' must be a list")
     if len(nodes) > MAX_NODES:
         raise GraphFileError(f"{source}: {len(nodes)} nodes is more than the limit of {MAX_NODES}")
+    if len(edges) > MAX_EDGES:  # refused before any node or edge is built
+        raise GraphFileError(f"{source}: {len(edges)} edges is more than the limit of {MAX_EDGES}")
     for i, raw in enumerate(nodes):
         _load_node(graph, raw, f"{source}: nodes[{i}]")
+    for i, raw in enumerate(nodes):  # once every node exists: an owner may come after its sharer
+        _load_shares(graph, raw, f"{source}: nodes[{i}] (id {raw['id']!r})")
     for i, raw in enumerate(edges):
         _load_edge(graph, raw, f"{source}: edges[{i}]")
     _check_acyclic(graph, source)
@@ -132,7 +146,16 @@ def _text(data: dict, key: str, source: str, default: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
         raise GraphFileError(f"{source}: '{key}' must be text, got {type(value).__name__}")
+    _check_length(value, key, source)
     return value
+
+
+def _check_length(value: str, what: str, where: str) -> None:
+    """Refuse text over the format's cap for `what` (MAX_TEXT), without echoing it."""
+    limit = MAX_TEXT[what]
+    if len(value) > limit:
+        raise GraphFileError(f"{where}: {what} {reprlib.repr(value)} is {len(value):,} characters long; "
+                             f"the limit is {limit:,}")
 
 
 def _migrate(data: dict, source: str) -> dict:
@@ -152,10 +175,13 @@ def _load_node(graph: Graph, raw: Any, where: str) -> None:
     if not isinstance(raw, dict):
         raise GraphFileError(f"{where}: expected an object, got {type(raw).__name__}")
     node_id = raw.get("id")
-    where = f"{where} (id {node_id!r})" if node_id is not None else where
+    where = f"{where} (id {reprlib.repr(node_id)})" if node_id is not None else where
     for key, kind in (("id", str), ("type", str)):
         if not isinstance(raw.get(key), kind):
             raise GraphFileError(f"{where}: field '{key}' is missing or not text")
+    _check_length(node_id, "id", where)
+    if len(raw["type"]) > MAX_TEXT["id"]:
+        raise GraphFileError(f"{where}: field 'type': unknown layer type {reprlib.repr(raw['type'])}")
     params = raw.get("params", {})
     if not isinstance(params, dict):
         raise GraphFileError(f"{where}: field 'params' must be an object")
@@ -173,11 +199,23 @@ def _load_node(graph: Graph, raw: Any, where: str) -> None:
         raise GraphFileError(f"{where}: {exc}") from None
 
 
+def _load_shares(graph: Graph, raw: dict, where: str) -> None:
+    owner = raw.get("shares")
+    if owner is None:
+        return
+    if not isinstance(owner, str):
+        raise GraphFileError(f"{where}: field 'shares' must be a node id (text), got {reprlib.repr(owner)}")
+    try:
+        graph.set_shares(raw["id"], owner)
+    except GraphError as exc:
+        raise GraphFileError(f"{where}: field 'shares': {exc}") from None
+
+
 def _load_edge(graph: Graph, raw: Any, where: str) -> None:
     if not isinstance(raw, dict):
         raise GraphFileError(f"{where}: expected an object, got {type(raw).__name__}")
     src, dst = raw.get("src"), raw.get("dst")
-    where = f"{where} ({src!r} → {dst!r})"
+    where = f"{where} ({reprlib.repr(src)} → {reprlib.repr(dst)})"
     if not isinstance(src, str) or not isinstance(dst, str):
         raise GraphFileError(f"{where}: fields 'src' and 'dst' must be node ids")
     for end in (src, dst):
@@ -199,12 +237,14 @@ def _load_group(graph: Graph, raw: Any, where: str) -> None:
     if not isinstance(raw, dict):
         raise GraphFileError(f"{where}: expected an object, got {type(raw).__name__}")
     group_id = raw.get("id")
-    where = f"{where} (id {group_id!r})" if group_id is not None else where
+    where = f"{where} (id {reprlib.repr(group_id)})" if group_id is not None else where
     if not isinstance(group_id, str):
         raise GraphFileError(f"{where}: field 'id' is missing or not text")
+    _check_length(group_id, "id", where)
     name = raw.get("name", group_id)
     if not isinstance(name, str):
         raise GraphFileError(f"{where}: field 'name' must be text, got {type(name).__name__}")
+    _check_length(name, "group name", where)
     members = raw.get("nodes")
     if not isinstance(members, list):
         raise GraphFileError(f"{where}: field 'nodes' must be a list of node ids, got {type(members).__name__}")
@@ -222,10 +262,7 @@ def load_graph(source: str | os.PathLike | dict) -> Graph:
     if isinstance(source, dict):
         return graph_from_dict(source)
     path = Path(source)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise GraphFileError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    raw = read_regular_file(path, GraphFileError)
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark (Windows editors) is fine
     except UnicodeDecodeError as exc:
@@ -241,8 +278,67 @@ def load_graph(source: str | os.PathLike | dict) -> Graph:
     return graph_from_dict(data, str(path))
 
 
+def max_file_bytes() -> int:
+    """The size cap for graph files: NETBUILDER_MAX_FILE_MB (megabytes), default MAX_FILE_MB_DEFAULT."""
+    text = os.environ.get("NETBUILDER_MAX_FILE_MB", "")
+    try:
+        mb = float(text) if text else MAX_FILE_MB_DEFAULT
+    except ValueError:
+        mb = MAX_FILE_MB_DEFAULT
+    return int(max(mb, 0) * 1024 * 1024)
+
+
+def read_regular_file(path: Path, error: type[Exception], limit: int | None = None) -> bytes:
+    """The bytes of `path`, which must be a regular file (after symlinks) of at most
+    `limit` bytes (default max_file_bytes()). A FIFO, a device (/dev/zero), a socket or a
+    folder is refused without blocking: it is opened O_NONBLOCK and checked with fstat, and
+    never more than `limit` + 1 bytes are read."""
+    limit = max_file_bytes() if limit is None else limit
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise error(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{path}: not a regular file ({_file_kind(info.st_mode)}); "
+                        "only ordinary files can be opened")
+        if info.st_size > limit:
+            raise error(f"{path}: the file is {info.st_size / 2**20:,.1f} MB, over the limit of "
+                        f"{limit / 2**20:,.0f} MB (set NETBUILDER_MAX_FILE_MB to raise it)")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise error(f"{path}: the file grew past the limit of {limit / 2**20:,.0f} MB while being read "
+                        "(set NETBUILDER_MAX_FILE_MB to raise it)")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise error(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not an ordinary file"
+
+
 def dumps(graph: Graph) -> str:
-    return json.dumps(graph_to_dict(graph), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(graph_to_dict(graph), indent=2, ensure_ascii=False) + "\n"
+    # A lone surrogate ("\ud83d", e.g. half an emoji pasted from elsewhere) has no UTF-8 form: write it
+    # as a JSON \uXXXX escape, which loads back to the same string. It can only occur inside a string.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -205,3 +205,139 @@ class RBM(nn.Module):
 
     def forward(self, v: torch.Tensor) -> torch.Tensor:
         return self.hidden_probs(v)
+
+
+class ChannelShuffle(nn.Module):
+    """ShuffleNet's channel shuffle: (N, g·c, ...) → channels interleaved
+    across the g groups; the same numbers as nn.ChannelShuffle, written with
+    view/transpose so every exporter (ONNX included) handles it."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c = x.shape[0], x.shape[1]
+        rest = x.shape[2:]
+        x = x.reshape(n, self.groups, c // self.groups, *rest)
+        return x.transpose(1, 2).reshape(n, c, *rest)
+
+
+class StochasticDepth(nn.Module):
+    """torchvision.ops.StochasticDepth: in training, zero the whole input per
+    sample ("row") or for the whole batch ("batch") with probability p and
+    scale what survives by 1/(1 − p); the identity in eval mode."""
+
+    def __init__(self, p: float, mode: str) -> None:
+        super().__init__()
+        self.p = p
+        self.mode = mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        survival = 1.0 - self.p
+        size = [x.shape[0]] + [1] * (x.dim() - 1) if self.mode == "row" else [1] * x.dim()
+        noise = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(survival)
+        if survival > 0.0:
+            noise = noise / survival
+        return x * noise
+
+
+class RepeatVector(nn.Module):
+    """(N, F, ...) → (N, n, F, ...): each sample repeated as n steps."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.unsqueeze(1).repeat(1, self.n, *([1] * (x.dim() - 1)))
+
+
+class LearnedTensor(nn.Module):
+    """A learned tensor of shape (1, *shape) — a class token, a position
+    embedding — returned expanded over the batch of its input (whose values
+    are not read): (N, *shape). Expanding is a view, and its gradient sums
+    over the batch exactly as broadcasting would."""
+
+    def __init__(self, shape: list[int], init: str = "normal", std: float = 0.02) -> None:
+        super().__init__()
+        weight = torch.zeros(1, *shape)
+        if weight.device.type != "meta":  # random ops on meta import torch._dynamo (~1 s)
+            if init == "normal":
+                nn.init.normal_(weight, std=std)
+            elif init == "ones":
+                nn.init.ones_(weight)
+        self.weight = nn.Parameter(weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.weight.expand(x.shape[0], *self.weight.shape[1:])
+
+
+def causal_mask(rows: int, cols: int, device: torch.device) -> torch.Tensor:
+    """True where attention is not allowed: query i sees keys j ≤ i only."""
+    return torch.ones(rows, cols, dtype=torch.bool, device=device).triu(1)
+
+
+class MultiheadAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention (the same weights and state_dict keys) that
+    returns only the attention output. Called with one tensor it is
+    self-attention; with two, key = value = the second. `causal`: query i
+    attends to keys j ≤ i only (a decoder, a language model)."""
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = True,
+                 causal: bool = False) -> None:
+        super().__init__(embed_dim, num_heads, dropout=dropout, bias=bias, kdim=kdim, vdim=vdim,
+                         batch_first=batch_first)
+        self.causal = causal
+
+    def forward(self, query: torch.Tensor, key: torch.Tensor | None = None,
+                value: torch.Tensor | None = None) -> torch.Tensor:
+        key = query if key is None else key
+        value = key if value is None else value
+        mask = None
+        if self.causal:
+            seq = 1 if self.batch_first else 0
+            mask = causal_mask(query.shape[seq], key.shape[seq], query.device)
+        out, _ = super().forward(query, key, value, need_weights=False, attn_mask=mask)
+        return out
+
+
+class TransformerEncoderLayer(nn.TransformerEncoderLayer):
+    """nn.TransformerEncoderLayer (same weights and keys); `causal` masks
+    each position from the ones after it."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = True,
+                 norm_first: bool = False, bias: bool = True, causal: bool = False) -> None:
+        super().__init__(d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                         activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
+                         norm_first=norm_first, bias=bias)
+        self.causal = causal
+
+    def forward(self, src: torch.Tensor) -> torch.Tensor:
+        if not self.causal:
+            return super().forward(src)
+        n = src.shape[1 if self.self_attn.batch_first else 0]
+        return super().forward(src, src_mask=causal_mask(n, n, src.device), is_causal=True)
+
+
+class TransformerDecoderLayer(nn.TransformerDecoderLayer):
+    """nn.TransformerDecoderLayer (same weights and keys): self-attention
+    over tgt (masked when `causal`), then attention to memory."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = True,
+                 norm_first: bool = False, bias: bool = True, causal: bool = False) -> None:
+        super().__init__(d_model, nhead, dim_feedforward=dim_feedforward, dropout=dropout,
+                         activation=activation, layer_norm_eps=layer_norm_eps, batch_first=batch_first,
+                         norm_first=norm_first, bias=bias)
+        self.causal = causal
+
+    def forward(self, tgt: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        if not self.causal:
+            return super().forward(tgt, memory)
+        n = tgt.shape[1 if self.self_attn.batch_first else 0]
+        return super().forward(tgt, memory, tgt_mask=causal_mask(n, n, tgt.device), tgt_is_causal=True)

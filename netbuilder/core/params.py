@@ -6,6 +6,7 @@ and the docs print their help text. A Param never knows about Qt or torch.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,6 +34,11 @@ _INT64 = 2**63
 # float32's largest value: the models are float32, and torch refuses a scalar beyond it
 # ("value cannot be converted to type float without overflow", e.g. LeakyReLU(1e300))
 _FLOAT_MAX = 3.4028234663852886e38
+# The most entries a list-valued param (Encoder.sizes, Split sections, Input.shape) may have:
+# real networks use a handful, and 100,000 entries made check and the inspector hang.
+MAX_LIST = 1024
+# The longest text param (characters); a message never echoes more than reprlib's 30 of it.
+MAX_STR = 1_000
 
 
 def _short(value: Any) -> str:
@@ -40,6 +46,11 @@ def _short(value: Any) -> str:
     if _is_int(value) and abs(value) >= _INT64:
         return f"a number with about {int(value.bit_length() * 0.30103) + 1} digits"  # str() may refuse it
     return repr(value)
+
+
+def _brief(value: Any) -> str:
+    """repr for a message, shortened: a 10 MB string or a huge list is never echoed whole."""
+    return reprlib.repr(value)
 
 
 def _is_int(value: Any) -> bool:
@@ -75,7 +86,7 @@ class Param:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not _is_int(value):
-            raise ParamError(f"{self.name} must be an integer, got {value!r}")
+            raise ParamError(f"{self.name} must be an integer, got {_brief(value)}")
         if not -_INT64 <= value < _INT64:  # PyTorch sizes are 64-bit; 10**400 is never a size
             raise ParamError(f"{self.name} must fit in 64 bits (at most {_INT64 - 1}), got {_short(value)}")
         self._bounded(value)
@@ -83,7 +94,7 @@ class Param:
 
     def _check_float(self, value: Any) -> float:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ParamError(f"{self.name} must be a number, got {value!r}")
+            raise ParamError(f"{self.name} must be a number, got {_brief(value)}")
         if value != value or value in (float("inf"), float("-inf")):
             raise ParamError(f"{self.name} must be a finite number, got {_short(value)}")
         if abs(value) > _FLOAT_MAX:
@@ -93,26 +104,33 @@ class Param:
 
     def _check_bool(self, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise ParamError(f"{self.name} must be true or false, got {value!r}")
+            raise ParamError(f"{self.name} must be true or false, got {_brief(value)}")
         return value
 
     def _check_choice(self, value: Any) -> str:
         if value not in self.choices:
             options = ", ".join(repr(c) for c in self.choices)
-            raise ParamError(f"{self.name} must be one of {options}; got {value!r}")
+            raise ParamError(f"{self.name} must be one of {options}; got {_brief(value)}")
         return value
 
     def _check_str(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise ParamError(f"{self.name} must be text, got {value!r}")
+            raise ParamError(f"{self.name} must be text, got {_brief(value)}")
+        if len(value) > MAX_STR:
+            raise ParamError(f"{self.name} is {len(value):,} characters long; the limit is {MAX_STR:,}")
         return value
+
+    def _check_list_length(self, value: list | tuple) -> None:
+        if len(value) > MAX_LIST:
+            raise ParamError(f"{self.name} has {len(value):,} entries; the limit is {MAX_LIST:,}")
 
     def _check_ints(self, value: Any) -> int | list[int]:
         if isinstance(value, (list, tuple)):
+            self._check_list_length(value)
             if self.length is not None and len(value) != self.length:
                 raise ParamError(
                     f"{self.name} must be one integer or {self.length} integers, "
-                    f"got {len(value)} values {list(value)!r}"
+                    f"got {len(value)} values {_brief(list(value))}"
                 )
             if not value:
                 raise ParamError(f"{self.name} must not be empty")
@@ -125,7 +143,7 @@ class Param:
     def _check_padding(self, value: Any) -> str | int | list[int]:
         if isinstance(value, str):
             if value not in ("same", "valid"):
-                raise ParamError(f"{self.name} must be 'same', 'valid' or integers; got {value!r}")
+                raise ParamError(f"{self.name} must be 'same', 'valid' or integers; got {_brief(value)}")
             return value
         return self._check_ints(value)
 
@@ -133,10 +151,10 @@ class Param:
         if value == "depthwise":
             return value
         if isinstance(value, str):
-            raise ParamError(f"{self.name} must be a positive integer or 'depthwise'; got {value!r}")
+            raise ParamError(f"{self.name} must be a positive integer or 'depthwise'; got {_brief(value)}")
         value = self._check_int(value)
         if value < 1:  # the kind's own rule, whatever the declared bounds
-            raise ParamError(f"{self.name} must be ≥ 1 or 'depthwise', got {value!r}")
+            raise ParamError(f"{self.name} must be ≥ 1 or 'depthwise', got {_brief(value)}")
         return value
 
     def _check_optional_int(self, value: Any) -> int | None:
@@ -144,7 +162,8 @@ class Param:
 
     def _check_shape(self, value: Any) -> list[int | None]:
         if not isinstance(value, (list, tuple)) or not value:
-            raise ParamError(f"{self.name} must be a non-empty list of sizes, got {value!r}")
+            raise ParamError(f"{self.name} must be a non-empty list of sizes, got {_brief(value)}")
+        self._check_list_length(value)
         out: list[int | None] = []
         for v in value:
             if v is None:
@@ -160,7 +179,8 @@ class Param:
 
     def _check_int_list(self, value: Any) -> list[int]:
         if not isinstance(value, (list, tuple)) or not value:
-            raise ParamError(f"{self.name} must be a non-empty list of integers, got {value!r}")
+            raise ParamError(f"{self.name} must be a non-empty list of integers, got {_brief(value)}")
+        self._check_list_length(value)
         return [self._check_int(v) for v in value]
 
     def to_dict(self) -> dict[str, Any]:

@@ -85,6 +85,9 @@ def _node_schema(types: list[str]) -> dict[str, Any]:
             "params": {"type": "object", "description": "parameter values by name; missing ones take defaults"},
             "pos": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
                     "description": "canvas position [x, y]"},
+            "shares": {"type": "string", "pattern": ID_PATTERN,
+                       "description": "id of a node of the same type and params whose module (weights) this "
+                                      "node uses: one set of parameters, called at both nodes"},
         },
         "allOf": [
             {"if": {"properties": {"type": {"const": t}}, "required": ["type"]},

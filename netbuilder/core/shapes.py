@@ -111,6 +111,7 @@ def check(graph: Graph, cache: dict | None = None) -> ShapeReport:
             diagnostics.append(Diagnostic(nid, info.message))
     if cache is not None:
         cache[_STATE] = _State(structure, order, incoming, results)
+    _check_sharing(graph, nodes, diagnostics)
     if not any(n.type == "Input" for n in graph_nodes.values()) and graph_nodes:
         diagnostics.append(Diagnostic("", "the network has no Input node"))
     return ShapeReport(nodes, diagnostics)
@@ -127,6 +128,30 @@ class _State:
     order: list[str]
     incoming: dict[str, list]
     results: dict[str, tuple]  # node id -> (type, params snapshot, incoming edges, NodeShapes)
+
+
+def _check_sharing(graph: Graph, nodes: dict[str, NodeShapes], diagnostics: list[Diagnostic]) -> None:
+    """A node that shares another's module must get inputs that build that
+    same module (the same in_features, channels...; a sequence length may
+    differ). Checked after the walk: it relates two nodes, and the cached
+    per-node results stay as they are (the node's entry is replaced)."""
+    for node in graph.nodes.values():
+        if node.shares is None:
+            continue
+        mine, theirs = nodes.get(node.id), nodes.get(node.shares)
+        if mine is None or theirs is None or mine.status != OK or theirs.status != OK:
+            continue
+        try:
+            same = node.spec.module(mine.inputs, node.params) == node.spec.module(theirs.inputs, node.params)
+        except (ShapeError, ParamError, TypeError, IndexError):
+            same = False
+        if not same:
+            got = ", ".join(format_shape(s) for s in mine.inputs)
+            want = ", ".join(format_shape(s) for s in theirs.inputs)
+            message = (f"{node.type} shares the weights of {node.shares}, whose input is {want}, but this node's "
+                       f"input is {got}, which needs other weights; give both inputs of the same size")
+            nodes[node.id] = NodeShapes(ERROR, mine.inputs, message=message)
+            diagnostics.append(Diagnostic(node.id, message))
 
 
 def _incoming(graph: Graph) -> dict[str, list]:

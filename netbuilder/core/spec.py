@@ -139,7 +139,7 @@ _REGISTRY: dict[str, LayerSpec] = {}
 CATEGORIES = (
     "Input / Output", "Dense", "Convolution", "Pooling", "Activation",
     "Normalization", "Regularization", "Reshape", "Merge", "Recurrent",
-    "Blocks", "Generative",
+    "Attention", "Blocks", "Generative",
 )
 
 

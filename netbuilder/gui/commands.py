@@ -77,6 +77,7 @@ class RemoveNodeCommand(Command):
         self.index = 0
         self.edges: list[tuple[int, Edge]] = []
         self.group: tuple[int, Group] | None = None  # (place in the group order, the group as it was)
+        self.sharers: list[str] = []  # nodes that shared this one's module (they are handed on to another)
         super().__init__(f"Remove '{node_id}'", parent)
 
     def redo(self) -> None:
@@ -85,11 +86,14 @@ class RemoveNodeCommand(Command):
         self.edges = _indexed(g, g.in_edges(self.node_id) + g.out_edges(self.node_id))
         group = g.group_of(self.node_id)
         self.group = (list(g.groups).index(group.id), copy.deepcopy(group)) if group is not None else None
+        self.sharers = g.sharers(self.node_id)
         self.node, _ = g.remove_node(self.node_id)
 
     def undo(self) -> None:
         n = self.node
-        self.graph.add_node(n.type, copy.deepcopy(n.params), n.pos, id=n.id, index=self.index)
+        self.graph.add_node(n.type, copy.deepcopy(n.params), n.pos, id=n.id, index=self.index, shares=n.shares)
+        for sid in self.sharers:  # the module comes back to this node
+            self.graph.set_shares(sid, n.id)
         _restore(self.graph, self.edges)
         if self.group is not None:
             index, group = self.group

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
+    QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from netbuilder.core.graph import Graph, GraphEvent
@@ -112,6 +112,8 @@ class Inspector(QScrollArea):
         layout.addWidget(_label(spec.help, "InspectorHelp"))
         self.status = _label("", "InspectorError")
         layout.addWidget(self.status)
+        self._sharing_box(layout, node.id)
+        self._worked_example_button(layout, node)
         if spec.params:
             box = QGroupBox("Parameters")
             form = QFormLayout(box)
@@ -136,6 +138,28 @@ class Inspector(QScrollArea):
         layout.addStretch(1)
         self._refresh_facts(self.live.report)
         self._finish()
+
+    def _sharing_box(self, layout: QVBoxLayout, node_id: str) -> None:
+        """Shared weights: which node owns them (with a way there), or which
+        nodes share this one's. The params below are the shared ones: editing
+        them edits the owner and every sharer (Graph.set_params), one undo step."""
+        owner, sharers = self.graph.owner_of(node_id), self.graph.sharers(node_id)
+        if owner == node_id and not sharers:
+            return
+        box = QGroupBox("Shared weights")
+        inner = QVBoxLayout(box)
+        if owner != node_id:
+            inner.addWidget(_label(f"⇄ Runs the module of <b>{owner}</b>: one set of weights. Editing a parameter "
+                                   f"here changes {owner} and every layer sharing it.", "ShareNote"))
+            go = QPushButton(f"Go to owner ({owner})")
+            go.setObjectName("GoToOwner")
+            # nodes_created is the editor's "select these on the canvas" signal
+            go.clicked.connect(lambda: self.editor.nodes_created.emit([owner]))
+            inner.addWidget(go)
+        else:
+            inner.addWidget(_label(f"⇄ Its weights are shared by {', '.join(sharers)}: editing a parameter here "
+                                   "changes them too.", "ShareNote"))
+        layout.addWidget(box)
 
     def _network_page(self, layout: QVBoxLayout) -> None:
         layout.addWidget(_label("Network", "InspectorTitle"))
@@ -191,6 +215,8 @@ class Inspector(QScrollArea):
     def _on_graph_event(self, event: GraphEvent) -> None:
         if event.kind == "reset":
             self.show_node(None)
+        elif event.kind == "shares_changed" and self.node_id is not None:
+            self.show_node(self.node_id)  # who owns which weights changed: rebuild the note
         elif event.node_id is not None and event.node_id == self.node_id:
             if event.kind == "node_removed":
                 self.show_node(None)
@@ -245,6 +271,52 @@ class Inspector(QScrollArea):
             return
         for label, value in node_facts(self.graph, report, self.node_id):
             self.facts.addRow(label, _label(value))
+
+    def _worked_example_button(self, layout: Any, node: Any) -> None:
+        """Conv2d and pooling: open 'convolution by hand' with this node's settings."""
+        from netbuilder.train.by_hand import POOL_TYPES
+
+        if node.type in ("RNN", "LSTM", "GRU"):
+            self._unfold_button(layout, node)
+            return
+        if node.type != "Conv2d" and node.type not in POOL_TYPES:
+            return
+        button = QPushButton("Worked example…")
+        button.setToolTip("type a small input and kernel and see this layer's output computed by hand")
+
+        def show() -> None:
+            from netbuilder.gui.training.views.conv_by_hand import open_worked_example
+
+            current = self.graph.nodes.get(node.id)
+            if current is not None:
+                self.worked_example = open_worked_example(self, node.id, current.type, dict(current.params))
+
+        button.clicked.connect(show)
+        self.worked_example_button = button
+        layout.addWidget(button)
+
+    def _unfold_button(self, layout: Any, node: Any) -> None:
+        """A recurrent node: show it unfolded over its sequence's steps, gates named."""
+        button = QPushButton("Show unfolded…")
+        button.setToolTip("the layer drawn once per time step, hidden state flowing right, its gates named")
+
+        def show() -> None:
+            from netbuilder.gui.node_facts import weights
+            from netbuilder.gui.training.views.rnn_unfolded import RnnUnfolded, open_unfolded
+
+            report, current = self.live.report, self.graph.nodes.get(node.id)
+            info = report.nodes.get(node.id)
+            if current is None or info is None or info.status != OK:
+                self.status.setText("Connect this layer to a sequence first: its shapes are not known yet.")
+                self.status.show()
+                return
+            steps = info.inputs[0][0] if info.inputs and info.inputs[0] else None
+            view = RnnUnfolded(current.type, weights(self.graph, report, node.id), steps, dict(current.params))
+            self.unfolded = open_unfolded(self, node.id, view)
+
+        button.clicked.connect(show)
+        self.unfold_button = button
+        layout.addWidget(button)
 
     def close(self) -> bool:
         self._unsubscribe()

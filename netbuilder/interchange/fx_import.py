@@ -48,6 +48,7 @@ class ImportResult:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # node id -> submodule path in the original
+    param_sources: dict[str, str] = field(default_factory=dict)  # Parameter node id -> nn.Parameter path
     original_params: int = 0
     imported_params: int = 0
     max_abs_diff: float | None = None  # outputs vs the original, weights copied; None = not compared
@@ -105,6 +106,8 @@ class _Importer:
         self.values: dict[Any, Any] = {}
         self.materialized: dict[Any, tuple[bool, tuple[str, int]]] = {}
         self.functions = rules.function_rules()
+        self.owners: dict[str, str] = {}  # submodule path -> node id of its first call (the weights' owner)
+        self.param_nodes: dict[str, tuple[str, int]] = {}  # parameter path -> its Parameter node
 
     # ------------------------------------------------------------- driver
     def run(self, verify: bool) -> ImportResult:
@@ -161,7 +164,7 @@ class _Importer:
             i = len(self.graph.nodes_of_type("Input"))
             return self._add(n.name, "Input", {"shape": self.shapes[i], "dtype": self.dtypes[i]}, [])
         if n.op == "get_attr":
-            raise rules.Unmappable("reads a parameter or buffer directly, outside a layer")
+            return self._get_attr(n)
         if n.op == "call_module":
             return self._call_module(n)
         if n.op == "output":
@@ -174,11 +177,64 @@ class _Importer:
             if n.kwargs or len(n.args) != 1:
                 raise rules.Unmappable("called with an initial hidden state (NetBuilder starts from zeros)")
             return RnnValue(n, sub, n.target, self._ref(n.args[0]))
+        if type(sub).__name__ == "MultiheadAttention" and not rules.is_own_module(sub):
+            return self._torch_attention(n, sub)
         type_name, params = rules.map_module(sub)
         if n.kwargs:
             raise rules.Unmappable(f"called with keyword arguments {sorted(n.kwargs)}")
-        ref = self._add(n.name, type_name, params, [self._ref(a) for a in n.args])
+        if type_name == "MultiheadAttention":
+            params["mode"] = ["self", "query_memory", "query_key_value"][len(n.args) - 1]
+        return self._add_module(n, type_name, params, [self._ref(a) for a in n.args])
+
+    def _add_module(self, n, type_name: str, params: dict, inputs: list) -> tuple[str, int]:
+        """A node for a submodule call; a second call of the same submodule shares the first one's weights."""
+        sub = self.gm.get_submodule(n.target)
+        weighted = any(True for _ in sub.parameters()) or any(True for _ in sub.buffers())
+        owner = self.owners.get(n.target) if weighted else None  # a weightless layer called twice: two nodes
+        ref = self._add(n.name, type_name, params, inputs, shares=owner)
+        if owner is None:
+            self.owners[n.target] = ref[0]
         self.result.sources[ref[0]] = n.target
+        return ref
+
+    def _torch_attention(self, n, sub) -> TupleValue:
+        """nn.MultiheadAttention returns (output, weights): output [0] becomes the node; weights are refused."""
+        sig = rules._sig("query", "key", "value", key_padding_mask=None, need_weights=True, attn_mask=None,
+                         average_attn_weights=True, is_causal=False)
+        a = rules.bind(sig, n.args, n.kwargs)
+        for option in ("key_padding_mask", "attn_mask"):
+            if a[option] is not None:
+                raise rules.Unmappable(f"called with {option} (NetBuilder's MultiheadAttention takes only a causal "
+                                       "option)")
+        if a["is_causal"]:
+            raise rules.Unmappable("is_causal=True without a mask")
+        q, k, v = a["query"], a["key"], a["value"]
+        mode, inputs = ("self", [q]) if q is k is v else ("query_memory", [q, k]) if k is v \
+            else ("query_key_value", [q, k, v])
+        ref = self._add_module(n, "MultiheadAttention", rules.attention_params(sub, mode),
+                               [self._ref(x) for x in inputs])
+        return TupleValue([ref, _Refused(f"{n.target}'s attention weights (NetBuilder's MultiheadAttention gives "
+                                         "the attention output only)")])
+
+    def _get_attr(self, n) -> tuple[str, int]:
+        """A bare nn.Parameter (class token, position embedding) of shape (1, ...) becomes a Parameter node."""
+        import torch
+
+        value = self.gm
+        for part in n.target.split("."):
+            value = getattr(value, part)
+        if not isinstance(value, torch.nn.Parameter):
+            raise rules.Unmappable("reads a buffer directly, outside a layer")
+        if value.dim() < 2 or value.shape[0] != 1:
+            raise rules.Unmappable(f"reads the parameter {n.target} of shape {dims_text(value.shape)} directly; "
+                                   "a NetBuilder Parameter node holds a tensor of shape (1, ...) "
+                                   "(a class token, a position embedding)")
+        if n.target in self.param_nodes:
+            return self.param_nodes[n.target]
+        first_input = next(nid for nid in self.graph.nodes if self.graph.nodes[nid].type == "Input")
+        ref = self._add(n.name, "Parameter", {"shape": list(value.shape[1:])}, [(first_input, 0)])
+        self.result.param_sources[ref[0]] = n.target
+        self.param_nodes[n.target] = ref
         return ref
 
     def _call(self, n) -> Any:
@@ -198,12 +254,33 @@ class _Importer:
                 return ShapeValue(dims) if dim is None else BatchSize() if dim == 0 else dims[dim]
             if target in ("contiguous", "clone"):
                 return self._ref(args[0])
+            if target == "expand" and self._expands_batch(n):
+                return self._ref(args[0])
             if target in ("view", "reshape"):
                 return self._reshape(n)
             if target in rules.METHOD_FUNCTIONS:
                 target = getattr(torch, target)
         if target is torch.reshape:
             return self._reshape(n)
+        if target in (torch.permute, "permute"):
+            dims = list(args[1:]) if n.op == "call_method" and not isinstance(args[1], (list, tuple)) else list(args[1])
+            if dims[0] % len(dims) != 0:
+                raise rules.Unmappable(f"permutes the batch dimension (dims {dims})")
+            return self._add(n.name, "Permute", {"dims": dims}, [self._ref(args[0])])
+        if target in (torch.transpose, "transpose", torch.swapaxes, "swapaxes"):
+            a = rules.bind(rules._sig("input", "dim0", "dim1"), args, kwargs)
+            rank = len(self._dims(a["input"]))
+            if 0 in (a["dim0"] % rank, a["dim1"] % rank):
+                raise rules.Unmappable("transposes the batch dimension")
+            return self._add(n.name, "Transpose", {"dim0": a["dim0"], "dim1": a["dim1"]}, [self._ref(a["input"])])
+        if target in (torch.matmul, torch.mm, torch.bmm, operator.matmul, "matmul", "mm", "bmm"):
+            a = rules.bind(rules._sig("input", "other"), args, kwargs)
+            refs = [self._tensor(a["input"], "a constant"), self._tensor(a["other"], "a constant")]
+            return self._add(n.name, "MatMul", {}, refs)
+        if target in _ARITHMETIC:  # shape arithmetic on sizes the trace knows (channels // groups)
+            values = [self.values.get(a) if is_node(a) else a for a in args]
+            if all(type(v) is int for v in values) and not kwargs:
+                return _ARITHMETIC[target](*values)
         merge = rules.merge_type(target)
         if merge:
             a = rules.bind(rules.SIG_BINARY, args, kwargs)
@@ -235,9 +312,21 @@ class _Importer:
             return self._add(n.name, type_name, params, [self._ref(bound[first])])
         raise rules.Unmappable("no NetBuilder layer computes it")
 
+    def _expands_batch(self, n) -> bool:
+        """x.expand(B, -1, ...) of a value that already has the batch (a Parameter node's output)."""
+        ref = self.values.get(n.args[0]) if is_node(n.args[0]) else None
+        return isinstance(ref, tuple) and self.graph.nodes[ref[0]].type == "Parameter" \
+            and all(s == -1 or isinstance(self.values.get(s) if is_node(s) else s, BatchSize) or i > 0 and
+                    s == self._dims(n)[i] for i, s in enumerate(n.args[1:]))
+
     def _getitem(self, n, base: Any, key: Any) -> Any:
         if isinstance(base, TupleValue):
-            return base.items[key]
+            item = base.items[key]
+            if isinstance(item, _Refused):
+                if not n.users:  # `out, _ = self.attn(...)`: the weights are unpacked but never used
+                    return None
+                raise rules.Unmappable(f"reads {item.what}")
+            return item
         if isinstance(base, ShapeValue):
             return BatchSize() if key == 0 else base.dims[key]
         if isinstance(base, RnnValue):
@@ -351,10 +440,11 @@ class _Importer:
         self.materialized[rnn.call] = (sequences, ref)
         return ref
 
-    def _add(self, base: str, type_name: str, params: dict, inputs: list) -> tuple[str, int]:
+    def _add(self, base: str, type_name: str, params: dict, inputs: list,
+             shares: str | None = None) -> tuple[str, int]:
         nid = base if base not in self.graph.nodes else self.graph.new_id(base)
         try:
-            self.graph.add_node(type_name, params, id=nid)
+            self.graph.add_node(type_name, params, id=nid, shares=shares)
             for port, ref in enumerate(inputs):
                 if ref is not None:
                     self.graph.add_edge(ref[0], nid, ref[1], port)
@@ -366,6 +456,14 @@ class _Importer:
 
 
 # --------------------------------------------------------------- utilities
+_ARITHMETIC = {operator.floordiv: operator.floordiv, operator.mul: operator.mul, operator.add: operator.add,
+               operator.sub: operator.sub}
+
+@dataclass
+class _Refused:  # a tuple item with no catalog equivalent (an attention module's weights)
+    what: str
+
+
 def _shape_prop(gm):
     """torch's ShapeProp, remembering the node it ran last (the one that failed)."""
     from torch.fx.passes.shape_prop import ShapeProp

@@ -34,7 +34,8 @@ def compact(value: Any) -> Any:
 _ACT_NAMES = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU": "leaky_relu", "ELU": "elu",
               "GELU": "gelu", "SiLU": "silu", "Identity": "identity"}
 _OWN = ("Step", "GaussianNoise", "GlobalAvgPool", "GlobalMaxPool", "Reshape", "Recurrent", "Sampling",
-        "DenseStack", "ConvStack", "RBM")
+        "DenseStack", "ConvStack", "RBM", "ChannelShuffle", "StochasticDepth", "RepeatVector", "LearnedTensor",
+        "MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer")
 
 
 def is_own_module(module: Any) -> bool:
@@ -48,6 +49,10 @@ def is_own_module(module: Any) -> bool:
     ours = getattr(nb_modules, name)
     if cls is ours:
         return True
+    if cls.__module__.startswith("torch."):  # nn.ChannelShuffle / nn.MultiheadAttention...: PyTorch's own
+        return False
+    if name == "StochasticDepth" and getattr(module, "mode", None) in ("row", "batch") and hasattr(module, "p"):
+        return True  # torchvision.ops.StochasticDepth or a copy of it: same attributes, same semantics
     try:
         return inspect.getsource(cls.forward) == inspect.getsource(ours.forward)
     except (OSError, TypeError):
@@ -151,7 +156,33 @@ _FIXUPS: dict[str, Callable] = {
     "ConvTranspose2d": _conv_params, "MaxPool1d": _pool_params, "MaxPool2d": _pool_params,
     "AvgPool1d": _pool_params, "AvgPool2d": _pool_params, "AdaptiveAvgPool2d": _adaptive_params,
     "AdaptiveMaxPool2d": _adaptive_params, "LayerNorm": _layer_norm_params, "Upsample": _upsample_params,
+    "PReLU": lambda m, spec: {"num_parameters": m.num_parameters, "init": float(m.init)},
+    "TransformerEncoderLayer": lambda m, spec: transformer_params(m),
+    "TransformerDecoderLayer": lambda m, spec: transformer_params(m),
 }
+
+
+def attention_params(m: Any, mode: str = "self") -> dict[str, Any]:
+    """Params of a MultiheadAttention node for an nn.MultiheadAttention (embed_dim/kdim/vdim inferred)."""
+    if m.bias_k is not None or m.add_zero_attn:
+        raise Unmappable("add_bias_kv / add_zero_attn (not in NetBuilder's MultiheadAttention)")
+    return {"num_heads": m.num_heads, "dropout": float(m.dropout), "bias": m.in_proj_bias is not None,
+            "batch_first": m.batch_first, "mode": mode, "causal": bool(getattr(m, "causal", False))}
+
+
+def transformer_params(m: Any) -> dict[str, Any]:
+    """Params of a Transformer{Encoder,Decoder}Layer node (d_model inferred)."""
+    import torch.nn.functional as F
+
+    act = {1: "relu", 2: "gelu"}.get(getattr(m, "activation_relu_or_gelu", 0))
+    if act is None:
+        act = {F.relu: "relu", F.gelu: "gelu"}.get(m.activation) if callable(m.activation) else None
+    if act is None:
+        raise Unmappable(f"activation {m.activation!r} (NetBuilder's transformer layers take relu or gelu)")
+    return {"nhead": m.self_attn.num_heads, "dim_feedforward": m.linear1.out_features, "dropout": float(m.dropout.p),
+            "activation": act, "layer_norm_eps": m.norm1.eps, "batch_first": m.self_attn.batch_first,
+            "norm_first": m.norm_first, "bias": m.linear1.bias is not None,
+            "causal": bool(getattr(m, "causal", False))}
 
 
 def recurrent_params(rnn: Any, return_sequences: bool) -> tuple[str, dict[str, Any]]:
@@ -215,6 +246,13 @@ _OWN_RULES: dict[str, Callable[[Any], tuple[str, dict[str, Any]]]] = {
     "DenseStack": _dense_stack,
     "ConvStack": _conv_stack,
     "RBM": lambda m: ("RBM", {"num_hidden": int(m.weight.shape[1])}),
+    "ChannelShuffle": lambda m: ("ChannelShuffle", {"groups": m.groups}),
+    "StochasticDepth": lambda m: ("StochasticDepth", {"p": float(m.p), "mode": m.mode}),
+    "RepeatVector": lambda m: ("RepeatVector", {"n": m.n}),
+    "LearnedTensor": lambda m: ("Parameter", {"shape": list(m.weight.shape[1:])}),
+    "MultiheadAttention": lambda m: ("MultiheadAttention", attention_params(m)),
+    "TransformerEncoderLayer": lambda m: ("TransformerEncoderLayer", transformer_params(m)),
+    "TransformerDecoderLayer": lambda m: ("TransformerDecoderLayer", transformer_params(m)),
 }
 
 
@@ -330,6 +368,9 @@ def function_rules() -> dict[Any, tuple[inspect.Signature, Callable]]:
         ([F.adaptive_avg_pool2d], adaptive,
          lambda a: ("AdaptiveAvgPool2d", {"output_size": compact(a["output_size"])})),
         ([F.adaptive_max_pool2d], adaptive, _adaptive_max),
+        ([F.hardswish], SIG_UNARY, _unary("Hardswish")),
+        ([F.hardsigmoid], SIG_UNARY, _unary("Hardsigmoid")),
+        ([F.mish], SIG_UNARY, _unary("Mish")),
         ([F.interpolate], _sig("input", size=None, scale_factor=None, mode="nearest", align_corners=None,
                                recompute_scale_factor=None, antialias=False), _interpolate),
     ]

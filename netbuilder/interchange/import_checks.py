@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from netbuilder.interchange.fx_import import ImportResult
 
 TOLERANCE = 1e-5
+_SUBCLASSED = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer")
 
 
 def check_import(imp: Any, verify: bool) -> None:  # imp: fx_import._Importer
@@ -46,19 +47,18 @@ def _compare_layers(imp: Any, report: ShapeReport) -> None:
 
     from netbuilder.core.compile import build_module
 
-    seen: dict[str, str] = {}
     for nid, qual in imp.result.sources.items():
-        if qual in seen and any(True for _ in imp.module.get_submodule(qual).parameters()):
-            imp.result.notes.append(f"{qual} is called more than once (shared weights); nodes {seen[qual]} "
-                                    f"and {nid} each have their own copy")
-        seen.setdefault(qual, nid)
-        if report.nodes[nid].status != OK:
-            continue
+        if report.nodes[nid].status != OK or imp.graph.nodes[nid].shares is not None:
+            continue  # a second call of a submodule shares its owner's module (compared once, at the owner)
         original = imp.module.get_submodule(qual)
         with torch.device("meta"):  # only the structure is compared: no weights allocated
             built = build_module(imp.graph, report, nid)
         if type(built).__name__ == "Recurrent" and not rules.is_own_module(original):
             built = built.rnn
+        if type(original).__name__ == "ChannelShuffle" and getattr(built, "groups", None) == original.groups:
+            continue  # nn.ChannelShuffle and NetBuilder's exportable copy: the same numbers (groups is all)
+        if type(original).__name__ in _SUBCLASSED and one_line(built) == one_line(original):
+            continue  # NetBuilder's subclass (same weights, a causal option) of the PyTorch layer
         if module_text(built) != module_text(original):
             imp.result.notes.append(f"{nid}: imported as {one_line(built)}, the original is "
                                     f"{one_line(original)}")
@@ -122,6 +122,11 @@ def transfer_weights(original: "torch.nn.Module", compiled: "torch.nn.Module", r
             for a, b in zip(src, dst):
                 b.copy_(a)
             copied += len(src)
+        for nid, path in getattr(result, "param_sources", {}).items():  # bare nn.Parameters -> Parameter nodes
+            dst_module = getattr(compiled, attrs.get(nid, module_name(nid)), None)
+            if dst_module is not None:
+                dst_module.weight.copy_(original.get_parameter(path))
+                copied += 1
     return copied
 
 

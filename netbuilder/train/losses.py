@@ -4,7 +4,8 @@ Formulas (N samples in a batch; "mean" is over the batch unless said):
     cross_entropy   −mean log softmax(z)[y]                      (z: logits)
     nll             −mean p[y]                                   (p: log-probabilities, e.g. LogSoftmax)
     mse             mean (ŷ − y)²          mae   mean |ŷ − y|
-    mape            100 · mean |ŷ − y| / max(|y|, ε)             (percent, for forecasting)
+    mape            100 · mean |ŷ − y| / max(|y|, ε), ε = 1e-8   (percent, for forecasting; the val_mape
+                    metric instead skips zero targets, metrics.py)
     bce             −mean [y log p + (1 − y) log(1 − p)]         (p: probabilities)
     bce_with_logits the same with p = sigmoid(z), computed stably
     huber           mean of ½d² if |d| ≤ δ else δ(|d| − ½δ)       (d = ŷ − y, δ = "delta", 1)

@@ -1,5 +1,11 @@
 """Validation: loss per term, accuracy, MAE/MAPE and the confusion matrix.
 
+MAPE (the metric `val_mape`, in percent) is 100 · mean |ŷ − y| / |y| over the targets
+with |y| > MAPE_ZERO only: a zero target has no percentage error (dividing by an
+epsilon there reported 3.28e8 % for a series crossing zero). Zero targets are
+skipped; when every target is zero `val_mape` is None. The `mape` *loss* term keeps
+its ε-clamped denominator (losses.py), since training needs a value for every sample.
+
 Everything stays on the device; the host sees one transfer per evaluation.
 Predictions and per-batch losses are kept and reduced once per pass, not
 per batch: on a small network a handful of extra tiny tensor ops per batch
@@ -15,6 +21,8 @@ import torch
 
 from netbuilder.train.losses import EPS, Batch, LossPlan, target_for
 from netbuilder.train.rbm import RBMPlan
+
+MAPE_ZERO = 1e-8  # targets at most this far from 0 are left out of val_mape (see the module docstring)
 
 
 def predictions(out: torch.Tensor, primary_type: str) -> torch.Tensor | None:
@@ -103,7 +111,7 @@ class _Pass:
         self.labelled = 0
         self.preds: list[torch.Tensor] = []
         self.labels: list[torch.Tensor] = []
-        self.errors: list[torch.Tensor] = []  # per batch: Σ|err|, Σ|err|/|y|
+        self.errors: list[torch.Tensor] = []  # per batch: Σ|err|, Σ|err|/|y| over y ≠ 0, count of y ≠ 0
         self.count = 0  # values compared (regression, reconstruction)
 
     def add_metrics(self, plan: LossPlan, batch: Batch, task: str) -> None:
@@ -124,7 +132,9 @@ class _Pass:
             if target is None:
                 return
             diff = (out - target).abs()
-            self.errors += [diff.sum(), (diff / target.abs().clamp_min(EPS)).sum()]
+            nonzero = target.abs() > MAPE_ZERO
+            ratio = torch.where(nonzero, diff / target.abs().clamp_min(EPS), torch.zeros_like(diff))
+            self.errors += [diff.sum(), ratio.sum(), nonzero.sum(dtype=torch.float32)]
             self.count += diff.numel()
 
     def summary(self, names: list[str], task: str) -> dict[str, Any]:
@@ -152,8 +162,9 @@ class _Pass:
             if matrix:
                 out["confusion"] = [[int(v) for v in matrix[r * nc:(r + 1) * nc]] for r in range(nc)]
         if self.count and task in ("regression", "reconstruction"):
-            out["val_mae"] = sum(errors[0::2]) / self.count
-            out["val_mape"] = 100.0 * sum(errors[1::2]) / self.count if task == "regression" else None
+            out["val_mae"] = sum(errors[0::3]) / self.count
+            nonzero = sum(errors[2::3])
+            out["val_mape"] = 100.0 * sum(errors[1::3]) / nonzero if task == "regression" and nonzero else None
         return out
 
 

@@ -10,6 +10,8 @@ import torch
 
 
 def make_optimizer(params: Iterable[torch.nn.Parameter], s: dict[str, Any]) -> torch.optim.Optimizer:
+    """PyTorch's own defaults for everything the file does not set (settings.DEFAULTS: momentum 0,
+    weight decay 0; Adam's betas and eps, RMSprop's alpha 0.99 are torch's)."""
     params = [p for p in params if p.requires_grad]
     name, lr, wd = s["optimizer"], s["lr"], s["weight_decay"]
     if name == "sgd":

@@ -21,7 +21,9 @@ from netbuilder.core.shapes import ShapeReport
 from netbuilder.train.events import Samples
 from netbuilder.train.losses import LossPlan
 from netbuilder.train.metrics import outputs_dict, predictions
+from netbuilder.train.latent import project_2d
 from netbuilder.train.rbm import RBMPlan
+from netbuilder.train.sample_views import ExtraViews
 from netbuilder.train.subgraph import SubModel, downstream_graph
 
 SHOWN = 16  # validation samples drawn
@@ -51,6 +53,10 @@ class SampleMaker:
         samplers = graph.nodes_of_type("Sampling")
         if isinstance(plan, LossPlan) and task == "reconstruction" and len(samplers) == 1:
             self._setup_vae(graph, report, samplers[0].id, seed)
+        self.views = None  # issue 15's views (sample_views.py)
+        if isinstance(plan, LossPlan):
+            self.views = ExtraViews(graph, report, plan.primary, task, self.x, self.y, self.feature_ref, seed)
+            self.extra_refs += [r for r in self.views.refs if r not in self.extra_refs]
 
     def _feature_node(self, graph: Graph, report: ShapeReport, node: str | None) -> str | None:
         if node is not None:
@@ -114,8 +120,9 @@ class SampleMaker:
                                               else out[:SHOWN])
         if self.mu_ref is not None and self.mu_ref in outs:
             mu = outs[self.mu_ref].flatten(1)
-            if mu.shape[1] >= 2:
-                extra["latent"] = _array(mu[:, :2])
+            if mu.shape[1] >= 2:  # all dims seen: the top two PCA components when there are more than 2
+                xy, extra["latent_how"] = project_2d(mu.cpu().numpy())
+                extra["latent"] = np.round(xy.astype(np.float32), 4)
                 if self.y is not None and not self.y.is_floating_point():
                     extra["latent_labels"] = self.y.cpu().numpy()
         if self.decoder is not None and self.z is not None:
@@ -124,3 +131,5 @@ class SampleMaker:
         if self.feature_ref and self.feature_ref in outs:
             extra["feature_maps"] = _array(outs[self.feature_ref][:1, :CHANNELS])
             extra["feature_node"] = self.feature_ref
+        if self.views is not None:
+            self.views.fill(model, outs, extra, self.decoder)

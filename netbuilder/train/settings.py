@@ -27,7 +27,7 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
       ],
       "optimizer": "adam",            # sgd | adam | adamw | rmsprop
       "lr": 0.001, "batch_size": 64, "epochs": 10, "seed": 0,
-      "momentum": 0.9,                # sgd and rmsprop
+      "momentum": 0.0,                # sgd and rmsprop (PyTorch's default for both: 0)
       "nesterov": false,              # sgd
       "weight_decay": 0.0,            # the optimizer's (decoupled for adamw)
       "device": "auto",               # auto | cpu | cuda | cuda:N | mps
@@ -47,9 +47,12 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
       "rbm_node": null,               # which RBM node (rbm_cd); null = the only one
       "feature_node": null,           # node whose feature maps the samples events show; null = first conv
       "samples": true,                # send a small `samples` event after every epoch
-      "checkpoint": null,             # path: saved after every epoch (graph JSON + state_dict + optimizer)
-      "threads": null,                # CPU threads; null = 1 for small nets (threads only add overhead
-                                      #   there), PyTorch's default for nets over 50 M MACs per batch
+      "checkpoint": null,             # path: saved after every epoch (graph JSON + state_dict + optimizer).
+                                      #   From a file it is only a suggestion: relative, resolved beside
+                                      #   the file, never outside its folder (file_checkpoint_path); a
+                                      #   path the user chose (CLI --checkpoint) sets "checkpoint_chosen"
+      "threads": null,                # CPU threads (1 to MAX_THREADS); null = 1 for small nets (threads only
+                                      #   add overhead there), PyTorch's default for nets over 50 M MACs per batch
       "step_interval": 0.25,          # seconds between step events (losses reach the host only then)
       "max_device_mb": 512            # data larger than this stays in host memory, copied per batch
     }
@@ -71,6 +74,10 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import re
+import reprlib
+from pathlib import Path
 from typing import Any
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
@@ -78,6 +85,11 @@ TASKS = ("classification", "regression", "reconstruction")
 SCHEDULES = ("step", "cosine", "plateau")
 MODES = ("backprop", "rbm_cd")
 MONITORS = ("val_loss", "val_accuracy", "val_mae", "val_mape", "train_loss")
+MAX_THREADS = 256  # libgomp crashed (SIGSEGV) asked for 1,000,000 threads
+MAX_COUNT = 2**31 - 1  # batch size, epochs, cd_k, step sizes: beyond int32 torch overflows ("unpacking long long")
+MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit seed
+MAX_PATH = 4096  # characters in a dataset or checkpoint path
+_DEVICE = re.compile(r"(auto|cpu|mps|cuda(:\d{1,4})?)\Z")
 
 DEFAULTS: dict[str, Any] = {
     "dataset": None,
@@ -89,7 +101,7 @@ DEFAULTS: dict[str, Any] = {
     "batch_size": 64,
     "epochs": 10,
     "seed": 0,
-    "momentum": 0.9,
+    "momentum": 0.0,  # PyTorch's default for SGD and RMSprop; 0.9 kept LeNet/rmsprop at chance
     "nesterov": False,
     "weight_decay": 0.0,
     "device": "auto",
@@ -105,6 +117,7 @@ DEFAULTS: dict[str, Any] = {
     "feature_node": None,
     "samples": True,
     "checkpoint": None,
+    "checkpoint_chosen": False,  # set by the caller, never by a file: the user chose `checkpoint` (not confined)
     "threads": None,
     # how often step events are sent (seconds); losses are synced only then
     "step_interval": 0.25,
@@ -122,10 +135,13 @@ def resolve_settings(graph_dict: dict[str, Any] | None, overrides: dict[str, Any
     validated and normalised. An override of None puts that key back to its
     default (e.g. "early_stopping": None turns it off, "task": None is auto)."""
     block = dict((graph_dict or {}).get("training") or {})
+    block.pop("checkpoint_chosen", None)  # a file never vouches for its own checkpoint path
     merged = copy.deepcopy(DEFAULTS)
     merged.update(copy.deepcopy(block))
     for key, value in (overrides or {}).items():
         merged[key] = copy.deepcopy(value if value is not None else DEFAULTS.get(key))
+    if (overrides or {}).get("checkpoint") is not None:
+        merged["checkpoint_chosen"] = True  # the caller (CLI, GUI, API) chose this path, not the file
     return validate(merged)
 
 
@@ -137,25 +153,30 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
     s["lr"] = _number(s, "lr", lo=0.0, lo_open=True)
     s["batch_size"] = _integer(s, "batch_size", 1)
     s["epochs"] = _integer(s, "epochs", 1)
-    s["seed"] = _integer(s, "seed", 0)
+    s["seed"] = _integer(s, "seed", 0, MAX_SEED)
     s["cd_k"] = _integer(s, "cd_k", 1)
     s["momentum"] = _number(s, "momentum", lo=0.0, hi=1.0)
     s["weight_decay"] = _number(s, "weight_decay", lo=0.0)
     s["val_split"] = _number(s, "val_split", lo=0.0, hi=0.9)
     s["step_interval"] = _number(s, "step_interval", lo=0.0)
     s["max_device_mb"] = _number(s, "max_device_mb", lo=0.0)
-    for key in ("nesterov", "amp", "standardize", "samples"):
+    for key in ("nesterov", "amp", "standardize", "samples", "checkpoint_chosen"):
         if not isinstance(s[key], bool):
-            raise SettingsError(f"training setting '{key}' must be true or false, got {s[key]!r}")
+            raise SettingsError(f"training setting '{key}' must be true or false, got {_brief(s[key])}")
     if s["threads"] is not None:
-        s["threads"] = _integer(s, "threads", 1)
-    if s["dataset"] is not None and not isinstance(s["dataset"], str):
-        raise SettingsError(f"training setting 'dataset' must be a name or a path, got {s['dataset']!r}")
+        s["threads"] = _integer(s, "threads", 1, MAX_THREADS)
+    if s["dataset"] is not None and (not isinstance(s["dataset"], str) or len(s["dataset"]) > MAX_PATH):
+        raise SettingsError(f"training setting 'dataset' must be a name or a path, got {_brief(s['dataset'])}")
+    for key in ("rbm_node", "feature_node"):
+        if s[key] is not None and (not isinstance(s[key], str) or len(s[key]) > MAX_PATH):
+            raise SettingsError(f"training setting '{key}' must be a node id or null, got {_brief(s[key])}")
+    s["checkpoint"] = _checkpoint(s["checkpoint"], s["checkpoint_chosen"])
     if not isinstance(s["dataset_options"] or {}, dict):
         raise SettingsError("training setting 'dataset_options' must be an object")
     s["dataset_options"] = dict(s["dataset_options"] or {})
-    if not isinstance(s["device"], str) or not s["device"].split(":")[0] in ("auto", "cpu", "cuda", "mps"):
-        raise SettingsError(f"training setting 'device' must be auto, cpu, cuda, cuda:N or mps, got {s['device']!r}")
+    if not isinstance(s["device"], str) or not _DEVICE.match(s["device"]):
+        raise SettingsError(f"training setting 'device' must be auto, cpu, cuda, cuda:N or mps, "
+                            f"got {_brief(s['device'])}")
     if s["loss"] is not None:
         s["loss"] = _loss_terms(s["loss"])
     s["grad_clip"] = _grad_clip(s["grad_clip"])
@@ -167,12 +188,53 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ checks
+def _brief(value: Any) -> str:
+    """repr for a message, shortened: a 10 MB value is never echoed whole."""
+    return reprlib.repr(value)
+
+
 def _choice(s: dict, key: str, choices: tuple[str, ...]) -> str:
     value = s[key]
     text = value.lower() if isinstance(value, str) else value
     if text not in choices:
-        raise SettingsError(f"training setting '{key}' must be one of {', '.join(choices)}; got {value!r}")
+        raise SettingsError(f"training setting '{key}' must be one of {', '.join(choices)}; got {_brief(value)}")
     return text
+
+
+def _checkpoint(value: Any, chosen: bool) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_PATH or "\0" in value:
+        raise SettingsError(f"training setting 'checkpoint' must be a file path, got {_brief(value)}")
+    if not chosen:
+        confined(value, None)
+    return value
+
+
+def confined(value: str, base: Path | None) -> None:
+    """Refuse a file-suggested path that could leave `base` (or any folder): absolute, '..'."""
+    raw = Path(value)
+    if raw.is_absolute() or raw.drive or raw.anchor or ".." in raw.parts or "\\" in value and ".." in value:
+        where = f" ({base})" if base is not None else ""
+        raise SettingsError(f"training setting 'checkpoint' {_brief(value)}: a path from a graph file must be "
+                            f"relative and stay inside the file's folder{where}; choose the path yourself "
+                            "(netbuilder train --checkpoint PATH) to write elsewhere")
+
+
+def file_checkpoint_path(value: str, graph_file: str | os.PathLike | None) -> str:
+    """The checkpoint path a graph file suggests, made safe: relative, resolved beside the file
+    (or in the current folder for a graph with no file), never outside that folder — no absolute
+    path, no '..', no symlinked folder leading out. Pass the result on with "checkpoint_chosen":
+    True. A path the user chose (the CLI's --checkpoint, a file dialog) does not come here."""
+    base = Path(graph_file).resolve().parent if graph_file is not None else Path.cwd().resolve()
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_PATH:
+        raise SettingsError(f"training setting 'checkpoint' must be a file path, got {_brief(value)}")
+    confined(value, base)
+    target = (base / value).resolve()
+    if base not in target.parents:
+        raise SettingsError(f"training setting 'checkpoint' {_brief(value)}: leads outside the file's folder "
+                            f"({base}) through a link; choose the path yourself to write there")
+    return str(target)
 
 
 def _finite(value: Any) -> bool:
@@ -185,23 +247,29 @@ def _finite(value: Any) -> bool:
         return False
 
 
-def _number(s: dict, key: str, lo: float | None = None, hi: float | None = None, lo_open: bool = False) -> float:
+def _number(s: dict, key: str, lo: float | None = None, hi: float | None = None, lo_open: bool = False,
+            what: str | None = None) -> float:
     value = s[key]
+    name = what or f"training setting '{key}'"
     if not _finite(value):
-        raise SettingsError(f"training setting '{key}' must be a number, got {value!r}")
+        raise SettingsError(f"{name} must be a number, got {_brief(value)}")
     if lo is not None and (value < lo or (lo_open and value == lo)):
-        raise SettingsError(f"training setting '{key}' must be {'>' if lo_open else '≥'} {lo}, got {value}")
+        raise SettingsError(f"{name} must be {'>' if lo_open else '≥'} {lo}, got {value:g}")
     if hi is not None and value > hi:
-        raise SettingsError(f"training setting '{key}' must be ≤ {hi}, got {value}")
+        raise SettingsError(f"{name} must be ≤ {hi}, got {value:g}")
     return float(value)
 
 
-def _integer(s: dict, key: str, lo: int) -> int:
+def _integer(s: dict, key: str, lo: int, hi: int = MAX_COUNT, what: str | None = None) -> int:
     value = s[key]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    name = what or f"training setting '{key}'"
     if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise SettingsError(f"training setting '{key}' must be a whole number ≥ {lo}, got {value!r}")
+        raise SettingsError(f"{name} must be a whole number ≥ {lo}, got {_brief(value)}")
+    if value > hi:
+        raise SettingsError(f"{name} must be at most {hi:,}, got {value:,}" if value < 10**30 else
+                            f"{name} must be at most {hi:,}, got a number with about {int(value.bit_length() * 0.30103) + 1} digits")
     return value
 
 
@@ -213,11 +281,18 @@ def _loss_terms(terms: Any) -> list[dict[str, Any]]:
     for i, term in enumerate(terms):
         if isinstance(term, str):
             term = {"type": term}
-        if not isinstance(term, dict) or not isinstance(term.get("type"), str):
-            raise SettingsError(f"loss term {i + 1} must be an object with a 'type', got {term!r}")
+        if not isinstance(term, dict) or not isinstance(term.get("type"), str) or len(term["type"]) > 100:
+            raise SettingsError(f"loss term {i + 1} must be an object with a 'type', got {_brief(term)}")
+        name = f"loss term {i + 1} ({_brief(term['type'])[1:-1]})"
         weight = term.get("weight", 1.0)
         if not _finite(weight):
-            raise SettingsError(f"loss term {i + 1} ({term['type']}): 'weight' must be a number, got {weight!r}")
+            raise SettingsError(f"{name}: 'weight' must be a number, got {_brief(weight)}")
+        for key in ("output", "target", "node", "mu", "logvar", "loss", "normalize"):
+            if key in term and not (isinstance(term[key], str) and len(term[key]) <= MAX_PATH):
+                raise SettingsError(f"{name}: '{key}' must be text (a node or a name), got {_brief(term[key])}")
+        for key in ("delta", "rho", "lambda"):
+            if key in term and not _finite(term[key]):
+                raise SettingsError(f"{name}: '{key}' must be a number, got {_brief(term[key])}")
         out.append({**term, "weight": float(weight)})
     return out
 
@@ -228,13 +303,14 @@ def _grad_clip(value: Any) -> dict[str, Any] | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = {"type": "norm", "max": value}
     if not isinstance(value, dict):
-        raise SettingsError(f"training setting 'grad_clip' must be a number or {{\"type\", \"max\"}}, got {value!r}")
+        raise SettingsError(f"training setting 'grad_clip' must be a number or {{\"type\", \"max\"}}, "
+                            f"got {_brief(value)}")
     kind = value.get("type", "norm")
     limit = value.get("max", value.get("max_norm", value.get("value", 1.0)))
     if kind not in ("norm", "value"):
-        raise SettingsError(f"grad_clip type must be 'norm' or 'value', got {kind!r}")
+        raise SettingsError(f"grad_clip type must be 'norm' or 'value', got {_brief(kind)}")
     if not _finite(limit) or not limit > 0:
-        raise SettingsError(f"grad_clip max must be a positive number, got {limit!r}")
+        raise SettingsError(f"grad_clip max must be a positive number, got {_brief(limit)}")
     return {"type": kind, "max": float(limit)}
 
 
@@ -246,12 +322,16 @@ def _early_stopping(value: Any) -> dict[str, Any] | None:
     if value is True:
         value = {}
     if not isinstance(value, dict):
-        raise SettingsError(f"training setting 'early_stopping' must be a patience or an object, got {value!r}")
+        raise SettingsError(f"training setting 'early_stopping' must be a patience or an object, "
+                            f"got {_brief(value)}")
     out = {"patience": 5, "monitor": "val_loss", "min_delta": 0.0, "restore_best": True, **value}
-    if out["monitor"] not in MONITORS:
-        raise SettingsError(f"early_stopping monitor must be one of {', '.join(MONITORS)}; got {out['monitor']!r}")
-    if isinstance(out["patience"], bool) or not isinstance(out["patience"], int) or out["patience"] < 1:
-        raise SettingsError(f"early_stopping patience must be a whole number ≥ 1, got {out['patience']!r}")
+    if not isinstance(out["monitor"], str) or out["monitor"] not in MONITORS:
+        raise SettingsError(f"early_stopping monitor must be one of {', '.join(MONITORS)}; "
+                            f"got {_brief(out['monitor'])}")
+    out["patience"] = _integer(out, "patience", 1, what="early_stopping patience")
+    out["min_delta"] = _number(out, "min_delta", lo=0.0, what="early_stopping min_delta")
+    if not isinstance(out["restore_best"], bool):
+        raise SettingsError(f"early_stopping restore_best must be true or false, got {_brief(out['restore_best'])}")
     return out
 
 
@@ -260,9 +340,23 @@ def _schedule(value: Any) -> dict[str, Any] | None:
         return None
     if isinstance(value, str):
         value = {"type": value}
-    if not isinstance(value, dict) or value.get("type") not in SCHEDULES:
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str) or value["type"] not in SCHEDULES:
         raise SettingsError(f"training setting 'schedule' must be one of {', '.join(SCHEDULES)} "
-                            f"(or an object with that 'type'); got {value!r}")
+                            f"(or an object with that 'type'); got {_brief(value)}")
     defaults = {"step": {"step_size": 10, "gamma": 0.1}, "cosine": {"eta_min": 0.0},
                 "plateau": {"factor": 0.1, "patience": 3}}[value["type"]]
-    return {**defaults, **value}
+    out = {**defaults, **value}
+    # checked here, before the first epoch: a step_size of 0 used to fail only after a whole epoch
+    # (ZeroDivisionError inside StepLR), and t_max 0 likewise inside CosineAnnealingLR
+    what = f"schedule ({out['type']})"
+    for key, lo in (("step_size", 1), ("t_max", 1), ("patience", 0)):
+        if key in out:
+            out[key] = _integer(out, key, lo, what=f"{what} {key}")
+    for key, lo, hi, lo_open in (("gamma", 0.0, None, True), ("eta_min", 0.0, None, False),
+                                 ("factor", 0.0, 1.0, True), ("threshold", 0.0, None, False),
+                                 ("min_lr", 0.0, None, False)):
+        if key in out:
+            out[key] = _number(out, key, lo=lo, hi=hi, lo_open=lo_open, what=f"{what} {key}")
+    if out["type"] == "plateau" and out["factor"] >= 1.0:
+        raise SettingsError(f"{what} factor must be < 1 (the learning rate is multiplied by it), got {out['factor']}")
+    return out

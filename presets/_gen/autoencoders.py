@@ -37,8 +37,9 @@ def ae_undercomplete() -> Graph:
         "Autoencoder (undercomplete, 8-number code)",
         "An undercomplete autoencoder: the code (8 numbers) is much smaller than the input (64 pixels), a "
         "bottleneck that forces the network to keep only the most important features — a learned, nonlinear "
-        "relative of PCA. Encoder and decoder are dense blocks (64→32→8 and 8→32→64). Try a code of 2 to "
-        "plot the latent space, or 64 to see the identity it would otherwise learn.",
+        "relative of PCA. Encoder and decoder are dense blocks (64→32→8 and 8→32→64). The Latent tab plots "
+        "the 8-number codes of validation digits (their top two principal components); try a code of 64 "
+        "to see the identity it would otherwise learn.",
         reconstruction(epochs=30),
     )
     return _dense_ae(b, [("encoder", "Encoder", {"sizes": [32, 8]}),

@@ -36,6 +36,12 @@ DEFAULT_INPUTS: dict[str, list[tuple]] = {
     "RNN": [(5, 3)], "LSTM": [(5, 3)], "GRU": [(5, 3)], "Embedding": [(7,)],
     "Encoder": [(20,)], "Decoder": [(20,)], "ConvEncoder": [(1, 9, 9)], "ConvDecoder": [(4, 3, 3)],
     "Sampling": [(4,), (4,)], "RBM": [(12,)],
+    # issue 14
+    "Hardswish": [(6,)], "Hardsigmoid": [(6,)], "Mish": [(6,)], "PReLU": [(6,)],
+    "GroupNorm": [(4, 3, 3)], "InstanceNorm2d": [(3, 4, 4)], "StochasticDepth": [(4, 3)],
+    "Permute": [(3, 4)], "Transpose": [(3, 4)], "ChannelShuffle": [(4, 2, 2)], "RepeatVector": [(5,)],
+    "MatMul": [(3, 4), (4, 5)], "Parameter": [(4,)],
+    "MultiheadAttention": [(5, 8)], "TransformerEncoderLayer": [(5, 8)], "TransformerDecoderLayer": [(5, 8), (6, 8)],
 }
 
 
@@ -202,6 +208,41 @@ VARIED: list[Case] = [
     # -- generative
     C("Sampling", [(3, 4), (3, 4)], sample_in_eval=True), C("Sampling", [(None, 2), (None, 2)]),
     C("RBM", (12,), num_hidden=5), C("RBM", (3,), num_hidden=1),
+    # -- issue 14: activations, norms, regularization
+    C("Hardswish", (2, 3)), C("Hardsigmoid", (None, 3)), C("Mish", (2, 3)),
+    C("PReLU", (3, 4, 4), num_parameters=3, init=0.1), C("PReLU", (None, 4)),
+    C("GroupNorm", (6, 4, 4), num_groups=3, eps=1e-3, affine=False), C("GroupNorm", (4, None), num_groups=2),
+    C("GroupNorm", (6,), num_groups=6),
+    C("InstanceNorm2d", (3, 5, 4), affine=True, eps=1e-3, momentum=0.5, track_running_stats=True),
+    C("InstanceNorm2d", (2, None, 3)),
+    C("StochasticDepth", (3, 4), p=0.2, mode="batch"), C("StochasticDepth", (5,), p=1.0),
+    C("StochasticDepth", (None, 2), p=0.0),
+    # -- issue 14: reordering
+    C("Permute", (2, 3, 4), dims=[0, 2, 3, 1]), C("Permute", (None, 3, 4), dims=[0, -1, 1, 2]),
+    C("Permute", (5,), dims=[0, 1]),
+    C("Transpose", (2, 3, 4), dim0=3, dim1=1), C("Transpose", (None, 5), dim0=-1, dim1=1),
+    C("ChannelShuffle", (6, 3, 3), groups=3), C("ChannelShuffle", (6, None), groups=2),
+    C("RepeatVector", (3,), n=6), C("RepeatVector", (2, None), n=2),
+    # -- issue 14: broadcasting merges and MatMul
+    C("Multiply", [(4, 1, 1), (4, 6, 6)]), C("Add", [(1, 5), (3, 1)]), C("Add", [(None, 1), (1, 4)]),
+    C("Multiply", [(3, 1), (3, 4), (1, 4)], num_inputs=3),
+    C("MatMul", [(2, 3, 4), (1, 4, 5)]), C("MatMul", [(None, 4), (4, 2)]), C("MatMul", [(3, None, 4), (3, 4, None)]),
+    # -- issue 14: attention
+    C("Parameter", (3, 5), shape=[2, 8], init="zeros"), C("Parameter", (None, 4), shape=[3], init="ones"),
+    C("Parameter", (4,), shape=[5, 2], std=1.0),
+    C("MultiheadAttention", (5, 8), num_heads=2, dropout=0.1, causal=True),
+    C("MultiheadAttention", [(4, 8), (6, 6)], mode="query_memory", num_heads=4, bias=False),
+    C("MultiheadAttention", [(4, 8), (6, 5), (6, 3)], mode="query_key_value", num_heads=2, causal=True),
+    C("MultiheadAttention", (None, 6), num_heads=3, causal=True),
+    C("MultiheadAttention", (3, 8), batch_first=False, num_heads=2, causal=True),
+    C("TransformerEncoderLayer", (5, 8), nhead=2, dim_feedforward=16, dropout=0.0, activation="gelu",
+      layer_norm_eps=1e-6, norm_first=True, causal=True),
+    C("TransformerEncoderLayer", (None, 6), nhead=3, dim_feedforward=12, bias=False),
+    C("TransformerEncoderLayer", (3, 4), batch_first=False, dim_feedforward=8, causal=True),
+    C("TransformerDecoderLayer", [(5, 8), (3, 8)], nhead=2, dim_feedforward=16, dropout=0.0, activation="gelu",
+      layer_norm_eps=1e-6, norm_first=True, causal=True),
+    C("TransformerDecoderLayer", [(None, 6), (4, 6)], nhead=3, dim_feedforward=12, bias=False),
+    C("TransformerDecoderLayer", [(3, 4), (3, 4)], batch_first=False, dim_feedforward=8, causal=True),
 ]
 
 # Params deliberately left at their default in VARIED (the test that every

@@ -5,6 +5,7 @@ One module per family; each calls `register(LayerSpec(...))` once per type.
 
 from netbuilder.core.layers import (  # noqa: F401  (imported for registration)
     activation,
+    attention,
     blocks,
     conv,
     dense,
@@ -14,5 +15,6 @@ from netbuilder.core.layers import (  # noqa: F401  (imported for registration)
     pool,
     recurrent,
     regularization,
+    reorder,
     reshape,
 )

@@ -33,6 +33,38 @@ def merged_size(column: Sequence[int | None]) -> int | None:
     return known_sizes[0]
 
 
+def broadcast(type_name: str, shapes: Sequence[Shape], names: Sequence[str]) -> Shape:
+    """torch.broadcast_shapes of per-sample shapes, the batch included.
+
+    Every input must have the same rank: with fewer dims, PyTorch would line
+    one input's batch dim up with a feature dim of another (a result that
+    depends on the batch size), which is never what a layer graph means.
+    Per dim: equal sizes or 1; a variable size (None) beside a known n > 1 is
+    n (PyTorch refuses any other value at run time), beside 1 or None it stays
+    variable."""
+    first = shapes[0]
+    for name, s in zip(names[1:], shapes[1:]):
+        if len(s) != len(first):
+            raise ShapeError(
+                f"{type_name} cannot broadcast {names[0]} {dims(first)} with {name} {dims(s)}: they have "
+                f"{len(first) + 1} and {len(s) + 1} dims with the batch, and PyTorch would line the batch "
+                "of one up with a feature dim of the other; give both the same number of dims "
+                "(Unflatten or Reshape to add size-1 dims)")
+    out: list[int | None] = []
+    for axis, column in enumerate(zip(*shapes), start=1):
+        sizes = {d for d in column if d is not None and d != 1}
+        if len(sizes) > 1:
+            parts = ", ".join(f"{n} is {dims(s)}" for n, s in zip(names, shapes))
+            found = " vs ".join("?" if d is None else str(d) for d in column)
+            raise ShapeError(f"{type_name} cannot broadcast its inputs: {parts}; dim {axis} is {found} "
+                             "(sizes must be equal or 1) — insert a 1×1 Conv2d or Linear to match them")
+        if sizes:
+            out.append(sizes.pop())
+        else:
+            out.append(None if None in column else 1)
+    return tuple(out)
+
+
 def need_rank(type_name: str, shape: Shape, ranks: Sequence[int], what: str) -> None:
     """Refuse an input whose rank (batch excluded) is not one of `ranks`."""
     if len(shape) not in ranks:

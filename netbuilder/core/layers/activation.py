@@ -59,3 +59,29 @@ _activation("Step", "Heaviside step (the perceptron's): 1 if x ≥ threshold els
             (Param("threshold", "float", 0.0, "where the output jumps from 0 to 1"),
              Param("straight_through", "bool", True, "pass gradients through as if the step were the identity")),
             target="netbuilder.core.modules.Step")
+_activation("Hardswish", "x·ReLU6(x + 3)/6: a cheap swish (MobileNetV3).")
+_activation("Hardsigmoid", "ReLU6(x + 3)/6: a cheap sigmoid (MobileNetV3's squeeze-and-excite gate).")
+_activation("Mish", "x·tanh(softplus(x)): a smooth, non-monotonic ReLU (YOLOv4).")
+
+
+def _prelu_infer(ins, p):
+    (x,) = ins
+    n = p["num_parameters"]
+    if n != 1:
+        channels = x[0] if x else None
+        if channels is None or channels != n:
+            raise ShapeError(f"PReLU: num_parameters {n} must be 1 (one slope) or the number of channels "
+                             f"(dim 1, here {'?' if channels is None else channels}) of input "
+                             f"{'×'.join('?' if s is None else str(s) for s in x) or 'scalar'}")
+    return [x]
+
+
+register(LayerSpec(
+    type="PReLU", category="Activation",
+    help="x if x > 0 else a·x with a learned slope a (one, or one per channel).",
+    params=(Param("num_parameters", "int", 1, "number of learned slopes: 1, or the number of channels", min=1),
+            Param("init", "float", 0.25, "initial slope")),
+    infer=_prelu_infer,
+    module=lambda ins, p: ModuleCall("torch.nn.PReLU", (), {"num_parameters": p["num_parameters"], "init": p["init"]}),
+    macs=lambda ins, outs, p: prod(outs[0]),
+))

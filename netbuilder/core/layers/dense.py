@@ -20,7 +20,10 @@ def _linear_infer(ins, p):
 register(LayerSpec(
     type="Linear",
     category="Dense",
-    help="Fully connected layer y = xWᵀ + b on the last dimension (in_features is inferred).",
+    help="Fully connected layer y = xW + b on the last dimension, W being in_features × out_features "
+         "(rows = inputs, as in the inspector and the course); PyTorch stores weight = Wᵀ "
+         "(out_features × in_features) and computes y = x·weightᵀ + b. Weights: "
+         "in_features·out_features + out_features (in_features is inferred).",
     params=(
         Param("out_features", "int", 10, "number of output neurons", min=1, max=1_000_000_000),
         Param("bias", "bool", True, "learn an additive bias"),

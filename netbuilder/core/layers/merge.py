@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 
-from netbuilder.core.layers._rules import dims, merged_size, prod
+from netbuilder.core.layers._rules import broadcast, dims, prod
 from netbuilder.core.params import Param
 from netbuilder.core.spec import LayerSpec, ShapeError, register
 
@@ -21,14 +21,8 @@ def _ports(p) -> tuple[str, ...]:
 
 def _elementwise_infer(type_name: str):
     def infer(ins, p):
-        first = ins[0]
-        for i, s in enumerate(ins[1:], start=2):
-            if len(s) != len(first) or any(a is not None and b is not None and a != b for a, b in zip(first, s)):
-                raise ShapeError(f"{type_name} needs equal shapes; in1 is {dims(first)} but in{i} is {dims(s)} — "
-                                 "insert a 1×1 Conv2d or Linear to match them")
-        # a size known on any input is the size of all of them, except a known 1 beside a
-        # variable size: PyTorch broadcasts 1 against any n, so the result is the variable one
-        return [tuple(merged_size(column) for column in zip(*ins))]
+        # PyTorch broadcasting, batch included (SE block: 32×1×1 * 32×112×112)
+        return [broadcast(type_name, ins, _ports(p))]
     return infer
 
 
@@ -45,8 +39,10 @@ def _chain(fn, symbol: str):
 
 
 for _name, _fn, _sym, _help in (
-    ("Add", operator.add, "+", "Element-wise sum of its inputs (ResNet's skip connection)."),
-    ("Multiply", operator.mul, "*", "Element-wise product of its inputs (gating)."),
+    ("Add", operator.add, "+", "Element-wise sum of its inputs (ResNet's skip connection); "
+     "shapes broadcast as in PyTorch (a size 1 stretches)."),
+    ("Multiply", operator.mul, "*", "Element-wise product of its inputs (gating, squeeze-and-excite: "
+     "C×1×1 * C×H×W); shapes broadcast as in PyTorch."),
 ):
     _emit, _expr = _chain(_fn, _sym)
     register(LayerSpec(
@@ -149,4 +145,33 @@ register(LayerSpec(
     infer=_split_infer, emit=_split_emit,
     expr=lambda names, shapes, p: f"torch.split({names[0]}, {list(p['split_size_or_sections'])}, dim={p['dim']})",
     outputs=lambda p: tuple(f"out{i + 1}" for i in range(len(p["split_size_or_sections"]))),
+))
+
+
+def _matmul_infer(ins, p):
+    a, b = ins
+    for name, s in (("input", a), ("other", b)):
+        if len(s) < 2:
+            raise ShapeError(f"MatMul needs matrices: {name} is {dims(s)}, but each input needs at least 2 dims "
+                             "besides the batch (rows, columns) — for a vector use Linear, or Unflatten it to 1×n")
+    lead = broadcast("MatMul", [a[:-2], b[:-2]], ("input's leading dims", "other's leading dims"))
+    if a[-1] is not None and b[-2] is not None and a[-1] != b[-2]:
+        raise ShapeError(f"MatMul: input {dims(a)} has {a[-1]} columns but other {dims(b)} has {b[-2]} rows; "
+                         "they must be equal (input's last dim = other's second-last)")
+    return [(*lead, a[-2], b[-1])]
+
+
+def _matmul_emit(g, args, shapes, p):
+    import torch
+    return [g.call_function(torch.matmul, (args[0], args[1]))]
+
+
+register(LayerSpec(
+    type="MatMul", category="Merge",
+    help="Matrix product torch.matmul(input, other) of each sample's last two dims (attention scores "
+         "Q·Kᵀ, weights · values); leading dims broadcast.",
+    params=(), infer=_matmul_infer, emit=_matmul_emit,
+    expr=lambda names, shapes, p: f"torch.matmul({names[0]}, {names[1]})",
+    inputs=("input", "other"),
+    macs=lambda ins, outs, p: prod(outs[0]) * (ins[0][-1] or 0),
 ))

@@ -47,9 +47,15 @@ def _rnn_macs(mode: str):
 
 
 for _mode, _help in (
-    ("RNN", "Simple recurrent layer: hᵗ = tanh(W xᵗ + U hᵗ⁻¹ + b), unrolled over the sequence."),
-    ("LSTM", "Long short-term memory: input, forget and output gates and a memory cell."),
-    ("GRU", "Gated recurrent unit: update and reset gates; fewer weights than LSTM."),
+    ("RNN", "Simple recurrent layer: hᵗ = tanh(W xᵗ + U hᵗ⁻¹ + b), unrolled over the sequence. "
+            "Weights per layer and direction: 1·h·(input + h + 2) — PyTorch keeps two bias vectors "
+            "(b_ih and b_hh), so b counts twice."),
+    ("LSTM", "Long short-term memory: 4 gates (input, forget, cell candidate and output) around a memory "
+             "cell. Weights per layer and direction: 4·h·(input + h + 2) — PyTorch keeps two bias vectors "
+             "per gate (b_ih and b_hh)."),
+    ("GRU", "Gated recurrent unit: 3 gates (reset, update and the new/candidate state), no separate memory "
+            "cell. Weights per layer and direction: 3·h·(input + h + 2) (two bias vectors, as LSTM): "
+            "a quarter fewer than LSTM."),
 ):
     _params = (
         Param("hidden_size", "int", 32, "size of the hidden state", min=1, max=1_000_000),

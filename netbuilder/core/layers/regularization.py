@@ -87,3 +87,62 @@ register(LayerSpec(
     infer=lambda ins, p: [ins[0]],
     module=lambda ins, p: ModuleCall("netbuilder.core.modules.GaussianNoise", (), {"std": p["std"]}),
 ))
+
+
+def _gn_infer(ins, p):
+    (x,) = ins
+    if not x:
+        raise ShapeError("GroupNorm expects (channels, ...); received a scalar")
+    channels = known("GroupNorm", x[0], "number of channels")
+    if channels % p["num_groups"]:
+        raise ShapeError(f"GroupNorm: {channels} channels do not split into num_groups {p['num_groups']} "
+                         f"equal groups; use num_groups that divides {channels}")
+    return [x]
+
+
+register(LayerSpec(
+    type="GroupNorm",
+    category="Normalization",
+    help="Normalises each sample over groups of channels, then scales and shifts (num_channels inferred).",
+    params=(Param("num_groups", "int", 1, "number of channel groups (must divide the channels)", min=1),
+            _EPS, Param("affine", "bool", True, "learn a scale and shift per channel")),
+    infer=_gn_infer,
+    module=lambda ins, p: ModuleCall("torch.nn.GroupNorm", (p["num_groups"], ins[0][0]),
+                                     {"eps": p["eps"], "affine": p["affine"]}),
+    macs=lambda ins, outs, p: 2 * prod(outs[0]),
+))
+
+
+def _in_infer(ins, p):
+    (x,) = ins
+    need_rank("InstanceNorm2d", x, (3,), "(channels, height, width)")
+    known("InstanceNorm2d", x[0], "number of channels")
+    if x[1] == 1 and x[2] == 1:
+        raise ShapeError(f"InstanceNorm2d: input {dims(x)} has one spatial element per channel, which "
+                         "PyTorch cannot normalise in training; normalise before pooling to 1×1")
+    return [x]
+
+
+register(LayerSpec(
+    type="InstanceNorm2d",
+    category="Normalization",
+    help="Normalises each channel of each sample over height and width (style transfer; num_features inferred).",
+    params=(_EPS, Param("momentum", "float", 0.1, "running-statistics update rate", min=0.0, max=1.0),
+            Param("affine", "bool", False, "learn scale and shift"),
+            Param("track_running_stats", "bool", False, "keep running mean/var for eval mode")),
+    infer=_in_infer,
+    module=lambda ins, p: ModuleCall("torch.nn.InstanceNorm2d", (ins[0][0],), dict(p)),
+    macs=lambda ins, outs, p: 2 * prod(outs[0]),
+))
+
+register(LayerSpec(
+    type="StochasticDepth",
+    category="Regularization",
+    help="Drops the whole residual branch with probability p in training (per sample: row, or the whole "
+         "batch), scaled by 1/(1−p); identity in eval (EfficientNet, ConvNeXt).",
+    params=(Param("p", "float", 0.5, "probability of dropping the input", min=0.0, max=1.0),
+            Param("mode", "choice", "row", "row: one draw per sample; batch: one draw for the batch",
+                  choices=("row", "batch"))),
+    infer=lambda ins, p: [ins[0]],
+    module=lambda ins, p: ModuleCall("netbuilder.core.modules.StochasticDepth", (p["p"], p["mode"])),
+))

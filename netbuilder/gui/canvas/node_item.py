@@ -44,6 +44,7 @@ class NodeItem(QGraphicsItem):
         self.edges: set["EdgeItem"] = set()
         self.status = WAITING
         self.message = ""
+        self.shares: str | None = None
         self.help = node.spec.help
         self.overview = overview_title(node.id, node.type)
         self.title = self.summary = self.footer = self.short_footer = ""
@@ -70,6 +71,7 @@ class NodeItem(QGraphicsItem):
         self.summary = QFontMetrics(font(9)).elidedText(
             param_summary(node), Qt.TextElideMode.ElideRight, int(NODE_W - 2 * PAD))
         self.dtype = node.params.get("dtype", "float32") if node.type == "Input" else "float32"
+        self.shares = node.shares  # the owner of the module this node runs, or None
         self._update_tooltip()
         self.update()
 
@@ -114,6 +116,9 @@ class NodeItem(QGraphicsItem):
 
     def _update_tooltip(self) -> None:
         lines = [f"<b>{self.node_id}</b> — {self.type_name}", f"<span>{self.help}</span>"]
+        if self.shares:
+            lines.append(f"<br><b>⇄ Shares the weights of {_html(self.shares)}</b>: one set of parameters, "
+                         "edited there")
         if self.status == ERROR:
             lines.append(f"<br><b style='color:#ef5350'>Shape error:</b> {_html(self.message)}")
         elif self.status == WAITING:
@@ -165,6 +170,8 @@ class NodeItem(QGraphicsItem):
             self._paint_port_labels(painter, t)
         if self.status == ERROR:
             self._paint_badge(painter, t)
+        if self.shares:
+            self._paint_shared_badge(painter, t)
 
     def _paint_overview(self, painter: QPainter, t: theme.Theme, lod: float) -> None:
         """Two halves: the type on the category colour, the output shape below,
@@ -239,6 +246,16 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QColor("#ffffff"))
         painter.setFont(font(9, bold=True))
         painter.drawText(QRectF(centre.x() - 9, centre.y() - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "!")
+
+    def _paint_shared_badge(self, painter: QPainter, t: theme.Theme) -> None:
+        """A link mark at the top-left corner: this node runs another's module."""
+        centre = QPointF(2, 0)
+        painter.setPen(QPen(t.color("node_body"), 2))
+        painter.setBrush(t.color("selection"))
+        painter.drawEllipse(centre, 9, 9)
+        painter.setPen(QColor("#ffffff"))
+        painter.setFont(font(9, bold=True))
+        painter.drawText(QRectF(centre.x() - 9, centre.y() - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "⇄")
 
     def port(self, index: int, is_output: bool) -> PortItem | None:
         ports = self.outputs if is_output else self.inputs

@@ -138,7 +138,7 @@ class GraphScene(QGraphicsScene):
                 item.detach()
                 self.removeItem(item)
             self._dirty.update(n for n in (event.edge.src, event.edge.dst) if n in self.node_items)
-        elif kind == "params_changed":
+        elif kind in ("params_changed", "shares_changed"):  # shares: the node's ⇄ badge
             item = self.node_items.get(nid)
             if item is not None:
                 item.refresh(self.graph.nodes[nid])

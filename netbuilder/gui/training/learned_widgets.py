@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from netbuilder.gui.training.plots import PALETTE
+from netbuilder.train.latent import project_2d  # Qt-free now; still importable from here
 
 CLASS_COLORS = PALETTE + ("#7f7f7f", "#17becf")
 
@@ -78,20 +79,6 @@ class ConfusionMatrix(QWidget):
         painter.restore()
 
 
-def project_2d(points: np.ndarray) -> tuple[np.ndarray, str]:
-    """First two dims when there are two; else PCA onto the top two components."""
-    points = np.asarray(points, dtype=np.float64)
-    if points.ndim != 2 or points.shape[0] == 0:
-        return np.zeros((0, 2)), ""
-    if points.shape[1] == 1:
-        return np.column_stack([points[:, 0], np.zeros(len(points))]), "z₁"
-    if points.shape[1] == 2:
-        return points, "z₁, z₂"
-    centred = points - points.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T, "PCA of z"
-
-
 class LatentScatter(pg.PlotWidget):
     """2-D latent codes coloured by class, one scatter item per class, named at its centroid."""
 
@@ -112,10 +99,12 @@ class LatentScatter(pg.PlotWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self.setBackground(self.palette().color(QPalette.ColorRole.Base))
 
-    def set_points(self, points, labels=None, class_names: list[str] | None = None) -> None:
+    def set_points(self, points, labels=None, class_names: list[str] | None = None, how: str | None = None) -> None:
         """One scatter per class; each class's name sits at its centroid
-        (a legend box would cover the points in a small tab)."""
-        xy, how = project_2d(points)
+        (a legend box would cover the points in a small tab). `how`: the points
+        are already projected (the trainer sends PCA of every dim)."""
+        xy, found = project_2d(points)
+        how = how or found
         labels = np.zeros(len(xy), dtype=np.int64) if labels is None else np.asarray(labels).astype(np.int64)
         for item in self.items:
             self.plot_item.removeItem(item)

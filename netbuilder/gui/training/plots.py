@@ -243,9 +243,10 @@ class CurveSet:
         if run is not None:
             self.plot.set_active(terms=len(run.terms) > 1,
                                  metric=any(k in run.series for k in METRIC_LABELS))
-            metric = next((k for k in METRIC_LABELS if k in run.series), None)
-            if metric:
-                self.plot.metric_plot.setTitle(f"<span style='font-size:10pt'>{METRIC_LABELS[metric]}</span>")
+            # every metric drawn there, by its own name (regression draws MAE and MAPE %)
+            names = " · ".join(METRIC_LABELS[k] for k in METRIC_LABELS if k in run.series)
+            if names:
+                self.plot.metric_plot.setTitle(f"<span style='font-size:10pt'>{names}</span>")
         return updated
 
     def set_smoothing(self, weight: float) -> None:

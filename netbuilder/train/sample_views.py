@@ -1,0 +1,145 @@
+"""More of the `samples` payload: the views of issue 15 (what the net learned).
+
+`ExtraViews.fill` adds, where they apply:
+- denoising (a GaussianNoise node after the Input): "noisy_inputs" (the
+  inputs with that noise, fixed seed), "denoised" (the net's output for them);
+- latent codes of any network with a code (train.latent.code_node), as the
+  2-D projection "latent" + "latent_how" (two dims, or top-2 PCA);
+- a VAE's "interpolation" (strips decoded along lines between pairs of
+  validation codes) and "latent_grid" (decodings over its two widest dims);
+- autoencoders: "recon_errors" of the validation samples and the most
+  anomalous ones ("anomaly_inputs", "anomaly_outputs", "anomaly_index");
+- regression: "regression_pred"/"regression_true" (flattened), and for
+  sequence inputs "series_input" / "series_pred" / "series_true" of a few;
+- a conv feature node: "kernels" (its weights as images) and "maximised"
+  (inputs that maximise its first channels, train.visualize.maximise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from netbuilder.core.graph import Graph
+from netbuilder.core.shapes import ShapeReport
+from netbuilder.train.latent import anomaly_summary, code_node, latent_grid, project_2d, reconstruction_errors
+from netbuilder.train.subgraph import SubModel, downstream_graph
+from netbuilder.train.visualize import kernel_images, maximise
+
+SHOWN = 16
+ANOMALIES = 8
+SERIES = 4
+PAIRS = 4
+STRIP = 8
+GRID = 8
+MAXIMISE_CHANNELS = 8
+MAXIMISE_STEPS = 24
+MAXIMISE_MAX_INPUT = 3 * 32 * 32  # larger inputs: too slow to redo every epoch
+
+
+def _array(t: torch.Tensor | np.ndarray) -> np.ndarray:
+    a = t.detach().float().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t, dtype=np.float32)
+    return np.round(a, 4)
+
+
+class ExtraViews:
+    def __init__(self, graph: Graph, report: ShapeReport, primary: str, task: str, x: torch.Tensor,
+                 y: torch.Tensor | None, feature_ref: str | None, seed: int) -> None:
+        self.graph, self.report, self.primary, self.task = graph, report, primary, task
+        self.x, self.y, self.seed = x, y, seed
+        self.refs: list[str] = []
+        self.code_ref = code_node(graph, report) if task == "reconstruction" else None
+        if self.code_ref:
+            self.refs.append(self.code_ref)
+        self.denoiser, self.noise_std = self._denoiser()
+        self.feature = feature_ref if feature_ref and graph.nodes[feature_ref].type == "Conv2d" else None
+        self._forward: Any = None
+
+    def _denoiser(self) -> tuple[SubModel | None, float]:
+        noise = self.graph.nodes_of_type("GaussianNoise")
+        if self.task != "reconstruction" or len(noise) != 1:
+            return None, 0.0
+        shape = self.report.output_shape(noise[0].id)
+        sub = downstream_graph(self.graph, noise[0].id, shape) if shape and None not in shape else None
+        if sub is None or self.primary.partition(":")[0] not in sub.nodes:
+            return None, 0.0
+        return SubModel(sub, [self.primary]), float(noise[0].params.get("std", 0.0))
+
+    def fill(self, model: torch.nn.Module, outs: dict[str, torch.Tensor], extra: dict[str, Any],
+             decoder: SubModel | None) -> None:
+        out = outs.get(self.primary)
+        if self.code_ref and self.code_ref in outs and "latent" not in extra:
+            xy, how = project_2d(outs[self.code_ref].flatten(1).cpu().numpy())
+            extra["latent"], extra["latent_how"] = _array(xy), how
+            extra["latent_node"] = self.code_ref.partition(":")[0]
+            if self.y is not None and not self.y.is_floating_point():
+                extra["latent_labels"] = self.y.cpu().numpy()
+        if self.task == "reconstruction" and out is not None and out[0].numel() == self.x[0].numel():
+            self._anomalies(out, extra)
+        if self.denoiser is not None:
+            gen = torch.Generator().manual_seed(self.seed + 1)
+            clean = self.x[:SHOWN]
+            noisy = clean + self.noise_std * torch.randn(clean.shape, generator=gen).to(clean.device)
+            extra["noisy_inputs"] = _array(noisy)
+            extra["denoised"] = _array(self.denoiser(model, noisy)[0].reshape(clean.shape))
+        if decoder is not None and self.code_ref in outs:
+            self._vae(model, outs[self.code_ref].flatten(1), decoder, extra)
+        if self.task == "regression" and out is not None and self.y is not None:
+            self._regression(out, extra)
+        if self.feature is not None:
+            self._filters(model, extra)
+
+    def _anomalies(self, out: torch.Tensor, extra: dict[str, Any]) -> None:
+        errors = reconstruction_errors(self.x.cpu().numpy(), out.cpu().numpy())
+        worst = anomaly_summary(errors, top=ANOMALIES).worst
+        extra["recon_errors"] = np.round(errors.astype(np.float32), 6)
+        extra["anomaly_index"] = worst
+        extra["anomaly_inputs"] = _array(self.x[worst])
+        extra["anomaly_outputs"] = _array(out[worst].reshape(self.x[worst].shape))
+
+    def _vae(self, model: torch.nn.Module, mu: torch.Tensor, decoder: SubModel, extra: dict[str, Any]) -> None:
+        n = min(PAIRS, len(mu) // 2)
+        if n:
+            t = torch.linspace(0, 1, STRIP, device=mu.device)[None, :, None]
+            a, b = mu[0:2 * n:2, None], mu[1:2 * n:2, None]
+            line = ((1 - t) * a + t * b).reshape(n * STRIP, -1)
+            extra["interpolation"] = _array(decoder(model, line)[0].reshape(n, STRIP, *self.x.shape[1:]))
+            extra["interpolation_pairs"] = [[2 * k, 2 * k + 1] for k in range(n)]
+        if mu.shape[1] >= 2:
+            dims = tuple(int(d) for d in torch.argsort(mu.var(dim=0), descending=True)[:2])
+            codes = torch.tensor(latent_grid(mu.shape[1], dims, GRID), dtype=mu.dtype, device=mu.device)
+            extra["latent_grid"] = _array(decoder(model, codes)[0].reshape(GRID, GRID, *self.x.shape[1:]))
+            extra["latent_grid_dims"] = list(dims)
+
+    def _regression(self, out: torch.Tensor, extra: dict[str, Any]) -> None:
+        y = self.y.to(out.dtype)
+        if y.numel() != out.numel():
+            return
+        extra["regression_pred"] = _array(out.reshape(-1)[:2000])
+        extra["regression_true"] = _array(y.reshape(-1)[:2000])
+        if self.x.dim() == 3:  # (N, T, F) sequences: a few series with what the net made of them
+            k = min(SERIES, len(self.x))
+            extra["series_input"] = _array(self.x[:k, :, 0])
+            extra["series_pred"] = _array(out[:k].reshape(k, -1))
+            extra["series_true"] = _array(y[:k].reshape(k, -1))
+
+    def _filters(self, model: torch.nn.Module, extra: dict[str, Any]) -> None:
+        module = getattr(model, model.meta["netbuilder_modules"].get(self.feature, ""), None)
+        weight = getattr(module, "weight", None)
+        if weight is None:
+            return
+        extra["kernels"] = _array(kernel_images(weight)[:64])
+        extra["kernels_node"] = self.feature
+        if self.x[0].numel() > MAXIMISE_MAX_INPUT:
+            return
+        channels = list(range(min(MAXIMISE_CHANNELS, weight.shape[0])))
+        if self._forward is None:
+            sub = SubModel(self.graph, [f"{self.feature}:0"])  # compiled once, follows the model's weights
+            self._forward = lambda m, x: sub(m, x)[0]
+        forward = self._forward
+        with torch.enable_grad():
+            images, _ = maximise(lambda x: forward(model, x), tuple(self.x.shape[1:]), channels,
+                                 steps=MAXIMISE_STEPS, seed=self.seed, device=self.x.device)
+        extra["maximised"] = _array(images)
