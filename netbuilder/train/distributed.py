@@ -113,8 +113,11 @@ def init_from_env(device: str = "auto") -> Context:
 
 
 def shutdown(ctx: Any) -> None:
+    """Leave the group together: a rank that tears gloo down while rank 0 is still writing the
+    checkpoint makes the peer's pending socket abort the process (SIGABRT, "terminate called")."""
     if ctx is not None and dist.is_initialized():
         try:
+            dist.barrier()
             dist.destroy_process_group()
         except (RuntimeError, ValueError):
             pass
