@@ -15,8 +15,9 @@ from netbuilder.commands import load_or_report, positive_int
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="graph file (.json); settings default from its \"training\" block")
     parser.add_argument("--dataset", metavar="NAME|PATH",
-                        help="built-in (digits, iris, wine, breast_cancer, moons, sine, gaussian_blobs) "
-                        "or a .csv / .npz / IDX file or an image folder")
+                        help="built-in (digits, iris, wine, breast_cancer, moons, sine, gaussian_blobs), "
+                        "downloaded once (mnist, fashion_mnist, kmnist, cifar10, cifar100), "
+                        "or a .csv / .npz / IDX file, an MNIST/CIFAR folder or an image folder")
     parser.add_argument("--epochs", type=positive_int, metavar="N", help="total epochs (a resumed run counts "
                         "the checkpoint's too)")
     parser.add_argument("--batch-size", type=positive_int, metavar="B", help="samples per step (per process "
@@ -68,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"error: {args.file}: {exc}", file=sys.stderr)
         return 2
+    if not _fetch_named(overrides.get("dataset") or graph_dict.get("training", {}).get("dataset"), args.quiet):
+        return 1
     ctx = None
     if args.distributed:
         from netbuilder.train.distributed import DistributedError, init_from_env
@@ -100,15 +103,32 @@ def _checkpoint_beside_file(file: str, graph_dict: dict, overrides: dict) -> Non
         overrides["checkpoint_chosen"] = True  # confined to the file's folder just now
 
 
+def _fetch_named(name: Any, quiet: bool) -> bool:
+    """Download a named dataset before training (with a progress bar), or say why it cannot be."""
+    from netbuilder.train.datasets import NAMED, DownloadError, fetch, is_cached
+    from netbuilder.train.datasets.download import progress_printer
+
+    key = name.strip().lower() if isinstance(name, str) else None
+    if key not in NAMED or is_cached(key):
+        return True
+    try:
+        fetch(key, progress_printer(quiet=quiet))
+    except DownloadError as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def _dataset_beside_file(file: str, graph_dict: dict, overrides: dict) -> None:
     """A relative dataset path in the file's training block is relative to the
     file (when it is not found from the current folder)."""
     from pathlib import Path
 
-    from netbuilder.train.data import BUILTIN_DATASETS
+    from netbuilder.train.data import BUILTIN_DATASETS, named_datasets
 
     name = graph_dict.get("training", {}).get("dataset")
-    if "dataset" in overrides or not isinstance(name, str) or name.lower() in BUILTIN_DATASETS:
+    if "dataset" in overrides or not isinstance(name, str) or name.lower() in [*BUILTIN_DATASETS,
+                                                                             *named_datasets()]:
         return
     path = Path(name).expanduser()
     beside = Path(file).parent / path

@@ -36,6 +36,7 @@ class Dataset:
     image_shape: tuple[int, ...] | None = None  # how one sample is drawn; None = not a picture
     lazy: Any = None  # a torch Dataset that reads samples on demand (large image folders)
     notes: list[str] = field(default_factory=list)
+    test_count: int = 0  # the last rows are the source's official test split (named datasets)
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -94,21 +95,25 @@ def dataset_for_shape(shape: Sequence[int | None] | None) -> str:
 def load_dataset(source: str, options: dict[str, Any] | None = None,
                  input_shape: Sequence[int | None] | None = None, input_dtype: str = "float32") -> Dataset:
     """A built-in name or a path → a Dataset shaped for `input_shape`."""
-    from netbuilder.train import builtin_data, file_data, image_files
+    from netbuilder.train import builtin_data, file_data
 
     options = dict(options or {})
     hint = tuple(input_shape) if input_shape is not None else None
     key = source.strip().lower()
     if key in builtin_data.LOADERS:
         data = builtin_data.LOADERS[key](options, hint)
+    elif key in named_datasets():
+        from netbuilder.train.datasets import load_named
+
+        data = load_named(key, options, hint, options.get("_progress"), options.get("_cancelled"))
     else:
         path = os.path.expanduser(source)
         if not os.path.exists(path):
-            names = ", ".join(BUILTIN_DATASETS)
-            raise DataError(f"dataset {source!r} is neither a built-in ({names}) nor an existing file or folder")
+            names = ", ".join([*BUILTIN_DATASETS, *named_datasets()])
+            raise DataError(f"dataset {source!r} is neither a known name ({names}) nor an existing file or folder")
         loader: Callable[..., Dataset]
         if os.path.isdir(path):
-            loader = file_data.load_idx if file_data.idx_files_in(path) else image_files.load_image_folder
+            loader = _folder_loader(path)
         else:
             loader = file_data.loader_for(path)
         data = loader(path, options, hint)
@@ -117,6 +122,22 @@ def load_dataset(source: str, options: dict[str, Any] | None = None,
     if input_dtype == "int64":
         data = replace(data, x=data.x.astype(np.int64))
     return data
+
+
+def named_datasets() -> list[str]:
+    """Datasets downloaded on first use (MNIST, CIFAR...; see train/datasets)."""
+    from netbuilder.train.datasets.registry import NAMED
+
+    return list(NAMED)
+
+
+def _folder_loader(path: str) -> Callable[..., Dataset]:
+    from netbuilder.train import file_data, image_files
+    from netbuilder.train.datasets import load_named_folder, named_folder_kind
+
+    if named_folder_kind(path):
+        return load_named_folder  # the official MNIST/CIFAR files: t10k / test_batch is the validation set
+    return file_data.load_idx if file_data.idx_files_in(path) else image_files.load_image_folder
 
 
 def adapt_to_input(data: Dataset, shape: tuple[int | None, ...], source: str = "") -> Dataset:
