@@ -65,6 +65,9 @@ BUILTIN_DATASETS: dict[str, BuiltinInfo] = {
     "breast_cancer": BuiltinInfo("classification", (30,), "569 tumours, 30 features, malignant/benign", 2),
     "moons": BuiltinInfo("classification", (2,), "two interleaving half circles, 2-D points (generated)", 2),
     "gaussian_blobs": BuiltinInfo("classification", (2,), "Gaussian clusters (options centers, n_features)", 3),
+    "sentiment": BuiltinInfo("classification", (24,), "420 short reviews, positive or negative, as token ids "
+                             "for an Embedding (options vocab_size, padding; any text CSV works the same "
+                             "with text_column / target_column)", 2),
     "sine": BuiltinInfo("regression", (16, 1), "windows of a noisy sine wave; predict the next value "
                         "(options window, many_to_many, noise)"),
 }
@@ -114,6 +117,10 @@ def load_dataset(source: str, options: dict[str, Any] | None = None,
         loader: Callable[..., Dataset]
         if os.path.isdir(path):
             loader = _folder_loader(path)
+        elif options.get("text_column") is not None:
+            from netbuilder.train.text_data import load_text_csv
+
+            loader = load_text_csv
         else:
             loader = file_data.loader_for(path)
         data = loader(path, options, hint)
