@@ -34,6 +34,9 @@ CATALOG: dict[str, str] = {
     "ae_sparse_l1": "Autoencoders & generative", "ae_sparse_kl": "Autoencoders & generative",
     "ae_denoising": "Autoencoders & generative", "ae_contractive": "Autoencoders & generative",
     "ae_conv": "Autoencoders & generative", "vae": "Autoencoders & generative", "rbm": "Autoencoders & generative",
+    "deep_sigmoid_mlp": "Dense", "deep_relu_bn_mlp": "Dense", "rnn_exploding": "RNNs", "rnn_clipped": "RNNs",
+    "vit_digits": "CNNs", "mobilenet_v3_digits": "CNNs", "rnn_one_to_many": "RNNs", "siamese_digits": "Dense",
+    "lstm_sentiment": "RNNs",
 }
 DEFAULT_PRESET = "lenet_digits"  # what the editor opens with no file
 

@@ -20,6 +20,9 @@ if str(HERE) not in sys.path:  # the _gen helpers live beside this script
     sys.path.insert(0, str(HERE))
 
 from _gen import autoencoders, cnn_classic, cnn_modern, cnn_small, dense_rnn  # noqa: E402
+from _gen import health as health_presets  # noqa: E402
+from _gen import modern  # noqa: E402
+from _gen import text as text_presets  # noqa: E402
 
 from netbuilder.core.graph import Graph  # noqa: E402
 from netbuilder.core.io import dumps  # noqa: E402
@@ -54,6 +57,11 @@ PRESETS: dict[str, Callable[[], Graph]] = {
     "ae_conv": autoencoders.ae_conv,
     "vae": autoencoders.vae,
     "rbm": autoencoders.rbm,
+    "deep_sigmoid_mlp": health_presets.deep_sigmoid_mlp, "deep_relu_bn_mlp": health_presets.deep_relu_bn_mlp,
+    "rnn_exploding": health_presets.rnn_exploding, "rnn_clipped": health_presets.rnn_clipped,
+    "vit_digits": modern.vit_digits, "mobilenet_v3_digits": modern.mobilenet_v3_digits,
+    "rnn_one_to_many": modern.rnn_one_to_many, "siamese_digits": modern.siamese_digits,
+    "lstm_sentiment": text_presets.lstm_sentiment,
 }
 
 

@@ -28,7 +28,13 @@ def test_published_parameter_count_from_check_json(name, capsys):
 
 
 def _random_inputs(graph, report, batch: int, device: str | None = None) -> list[torch.Tensor]:
-    return [torch.rand(batch, *report.output_shape(nid), device=device) for nid in input_nodes(graph)]
+    def one(nid: str) -> torch.Tensor:
+        shape = (batch, *report.output_shape(nid))
+        if graph.nodes[nid].params.get("dtype") == "int64":  # token ids for an Embedding
+            return torch.randint(0, 2, shape, device=device)
+        return torch.rand(shape, device=device)
+
+    return [one(nid) for nid in input_nodes(graph)]
 
 
 @pytest.mark.parametrize("name", preset_names())
