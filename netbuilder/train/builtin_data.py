@@ -192,4 +192,15 @@ LOADERS: dict[str, Callable[[dict[str, Any], Any], Dataset]] = {
     "moons": load_moons,
     "gaussian_blobs": load_blobs,
     "sine": load_sine,
+    "sentiment": lambda options, hint: _sentiment(options, hint),
 }
+
+
+def _sentiment(options: dict[str, Any], hint: Any) -> Dataset:
+    """420 short reviews written for NetBuilder (no third-party text), positive or negative."""
+    from netbuilder.train.text_data import load_text_csv
+
+    defaults = {"text_column": "text", "target_column": "label", "vocab_size": 200}
+    data = load_text_csv(str(DATA_DIR / "sentiment.csv"), {**defaults, **options}, hint or (24,))
+    data.name = "sentiment"
+    return data

@@ -6,12 +6,17 @@ checks types and ranges, raising SettingsError with a message that names the
 key. Unknown keys are kept (other tools may store their own) but ignored.
 
     "training": {
-      "dataset": "digits",            # built-in name (see data.BUILTIN_DATASETS) or a path:
+      "dataset": "digits",            # built-in name (see data.BUILTIN_DATASETS), a downloaded-once name
+                                      #   (mnist, fashion_mnist, kmnist, cifar10, cifar100: train/datasets),
+                                      #   a folder of their official files, or a path:
                                       #   .csv/.tsv, .npz (x, y), MNIST IDX file (or .gz), a folder of
                                       #   class sub-folders of images, or a folder holding IDX files.
                                       #   Absent: a built-in that fits the graph's Input shape
                                       #   (a 1×H×W Input gets digits resized to H×W).
-      "dataset_options": {},          # per dataset, e.g. digits {"layout": "image"|"sequence"|"flat",
+      "dataset_options": {},          # per dataset, e.g. mnist/cifar {"normalize": true, "augment": {"crop":
+                                      #   4, "flip": true}}, cifar100 {"labels": "fine"|"coarse"}, text
+                                      #   csv {"text_column", "target_column", "vocab_size", "padding"},
+                                      #   digits {"layout": "image"|"sequence"|"flat",
                                       #   "size": [32, 32] (bilinear resize of the 8×8 images, values
                                       #   stay in [0, 1]; absent: a 1×H×W Input's H×W, else 8×8)},
                                       #   sine {"window": 16, "many_to_many": false, "noise": 0.05,
@@ -41,11 +46,15 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
                                       #   "plateau", "factor": 0.1, "patience": 3, "threshold": 1e-4}; stepped
                                       #   once per epoch (plateau watches val_loss, else train_loss)
       "val_split": 0.2,               # fraction held out for validation (0 = none), shuffled with seed
+      "validation": null,             # "test": the dataset's official test split (the default for mnist,
+                                      #   cifar10... and their folders); a number: that fraction instead
       "standardize": false,           # z-score each input feature with the training split's mean/std
       "mode": "backprop",             # or "rbm_cd": train the RBM node by contrastive divergence
       "cd_k": 1,                      # Gibbs steps per CD update (rbm_cd)
       "rbm_node": null,               # which RBM node (rbm_cd); null = the only one
       "feature_node": null,           # node whose feature maps the samples events show; null = first conv
+      "latent_node": null,            # node whose output is the code in the Latent view (all dims, top-2 PCA);
+                                      #   null = a Sampling node's mean, else an autoencoder's bottleneck
       "samples": true,                # send a small `samples` event after every epoch
       "checkpoint": null,             # path: saved after every epoch (graph JSON + state_dict + optimizer).
                                       #   From a file it is only a suggestion: relative, resolved beside
@@ -110,11 +119,13 @@ DEFAULTS: dict[str, Any] = {
     "early_stopping": None,
     "schedule": None,
     "val_split": 0.2,
+    "validation": None,
     "standardize": False,
     "mode": "backprop",
     "cd_k": 1,
     "rbm_node": None,
     "feature_node": None,
+    "latent_node": None,
     "samples": True,
     "checkpoint": None,
     "checkpoint_chosen": False,  # set by the caller, never by a file: the user chose `checkpoint` (not confined)
@@ -158,6 +169,8 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
     s["momentum"] = _number(s, "momentum", lo=0.0, hi=1.0)
     s["weight_decay"] = _number(s, "weight_decay", lo=0.0)
     s["val_split"] = _number(s, "val_split", lo=0.0, hi=0.9)
+    if s["validation"] is not None and s["validation"] != "test":
+        s["validation"] = _number(s, "validation", lo=0.0, hi=0.9)
     s["step_interval"] = _number(s, "step_interval", lo=0.0)
     s["max_device_mb"] = _number(s, "max_device_mb", lo=0.0)
     for key in ("nesterov", "amp", "standardize", "samples", "checkpoint_chosen"):
@@ -167,7 +180,7 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
         s["threads"] = _integer(s, "threads", 1, MAX_THREADS)
     if s["dataset"] is not None and (not isinstance(s["dataset"], str) or len(s["dataset"]) > MAX_PATH):
         raise SettingsError(f"training setting 'dataset' must be a name or a path, got {_brief(s['dataset'])}")
-    for key in ("rbm_node", "feature_node"):
+    for key in ("rbm_node", "feature_node", "latent_node"):
         if s[key] is not None and (not isinstance(s[key], str) or len(s[key]) > MAX_PATH):
             raise SettingsError(f"training setting '{key}' must be a node id or null, got {_brief(s[key])}")
     s["checkpoint"] = _checkpoint(s["checkpoint"], s["checkpoint_chosen"])

@@ -24,7 +24,8 @@ def test_builtin_datasets_match_their_declaration(name):
     data = load_dataset(name)
     assert data.sample_shape == info.input_shape
     assert data.task == info.task
-    assert data.x.dtype == np.float32 and np.isfinite(data.x).all()
+    text = name == "sentiment"  # token ids for an Embedding
+    assert data.x.dtype == (np.int64 if text else np.float32) and np.isfinite(data.x).all()
     if info.task == "classification":
         assert data.num_classes == info.num_classes
         assert set(np.unique(data.y)) == set(range(info.num_classes))
@@ -145,7 +146,7 @@ def test_a_grey_image_input_with_no_dataset_gets_digits_at_its_size():
 
 
 def test_unknown_dataset_lists_the_builtins():
-    with pytest.raises(DataError, match="neither a built-in .*digits"):
+    with pytest.raises(DataError, match="neither a known name .*digits.*mnist"):
         load_dataset("no_such_thing")
 
 
