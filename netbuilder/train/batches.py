@@ -39,18 +39,25 @@ class Prepared:
     val_index: Any = None
 
 
-def split(data: Dataset, val_split: float, seed: int, standardize: bool) -> Prepared:
+def split(data: Dataset, val_split: float | str, seed: int, standardize: bool) -> Prepared:
+    """val_split "test": the dataset's own test rows (its last `test_count`) are the validation set."""
     n = len(data)
-    if n < 2 and val_split > 0:
-        raise DataError(f"dataset {data.name!r} has {n} sample(s); at least 2 are needed to hold some out")
-    order = np.random.default_rng(seed).permutation(n)
-    n_val = 0 if val_split <= 0 else min(n - 1, max(1, int(round(n * val_split))))
-    val_i, train_i = np.sort(order[:n_val]), order[n_val:]
+    if val_split == "test":
+        if not data.test_count:
+            raise DataError(f"dataset {data.name!r} has no official test split; set validation to a fraction")
+        val_i, train_i = np.arange(n - data.test_count, n), np.arange(n - data.test_count)
+    else:
+        assert isinstance(val_split, (int, float))
+        val_i, train_i = _random_split(data, n, val_split, seed)
     if data.lazy is not None:
         return Prepared(None, None, None, None, train_index=train_i, val_index=val_i)
     x, y = torch.from_numpy(np.ascontiguousarray(data.x)), None if data.y is None else torch.from_numpy(data.y)
-    tr, va = torch.from_numpy(train_i), torch.from_numpy(val_i)
-    prep = Prepared(x[tr], None if y is None else y[tr], x[va], None if y is None else y[va])
+    if val_split == "test":  # two slices: views of the one array, no copy of 60,000 images
+        k = n - data.test_count
+        prep = Prepared(x[:k], None if y is None else y[:k], x[k:], None if y is None else y[k:])
+    else:
+        tr, va = torch.from_numpy(train_i), torch.from_numpy(val_i)
+        prep = Prepared(x[tr], None if y is None else y[tr], x[va], None if y is None else y[va])
     if standardize and x.is_floating_point():
         prep.mean = prep.x_train.mean(dim=0, keepdim=True)
         std = prep.x_train.std(dim=0, keepdim=True) if len(prep.x_train) > 1 else torch.ones_like(prep.mean)
@@ -58,6 +65,14 @@ def split(data: Dataset, val_split: float, seed: int, standardize: bool) -> Prep
         prep.x_train = (prep.x_train - prep.mean) / prep.std
         prep.x_val = (prep.x_val - prep.mean) / prep.std
     return prep
+
+
+def _random_split(data: Dataset, n: int, val_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    if n < 2 and val_split > 0:
+        raise DataError(f"dataset {data.name!r} has {n} sample(s); at least 2 are needed to hold some out")
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = 0 if val_split <= 0 else min(n - 1, max(1, int(round(n * val_split))))
+    return np.sort(order[:n_val]), order[n_val:]
 
 
 def steps_for(n: int, batch_size: int) -> int:

@@ -18,6 +18,7 @@ from netbuilder.core.graph import Graph
 from netbuilder.core.io import GraphFileError, graph_from_dict, graph_to_dict
 from netbuilder.core.shapes import ShapeReport, check
 from netbuilder.train import batches as batching
+from netbuilder.train.augment import make_augment
 from netbuilder.train.checkpoint import CheckpointError, load_checkpoint
 from netbuilder.train.data import DataError, Dataset, dataset_for_shape, load_dataset
 from netbuilder.train.losses import Batch, LossError, LossPlan, build_plan, default_loss_terms
@@ -56,6 +57,7 @@ class Setup:
     input_shape: list[int | None]
     resume: dict[str, Any] = field(default_factory=dict)
     threads: int | None = None  # CPU threads used (None: unchanged)
+    augment: Any = None  # batch transform for training batches (dataset option augment), or None
 
 
 def build(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | dict | None = None,
@@ -80,14 +82,14 @@ def build(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | di
         raise TrainingError(f"task classification needs class labels, but dataset {data.name!r} has "
                             f"{'none' if data.y is None else 'real-valued targets'}")
     plan = _plan(graph, settings, task, data)
-    prep = batching.split(data, settings["val_split"], settings["seed"], settings["standardize"])
+    prep = batching.split(data, _validation(settings, data), settings["seed"], settings["standardize"])
     samples = None
     if settings["samples"] and shard.rank == 0 and prep.x_val is not None:
         x_show = prep.x_val if len(prep.x_val) else prep.x_train
         y_show = prep.y_val if len(prep.x_val) else prep.y_train
         samples = SampleMaker(graph, report, plan, task, x_show[:512].to(device),
                               None if y_show is None else y_show[:512].to(device), data.image_shape,
-                              settings["feature_node"], settings["seed"])
+                              settings["feature_node"], settings["seed"], settings["latent_node"])
     refs = list(plan.refs) + [r for r in (samples.extra_refs if samples else []) if r not in plan.refs]
     threads = _threads(graph, settings, device)
     model = _compile(graph, report, refs, settings, device)
@@ -101,6 +103,7 @@ def build(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | di
         _load_optimizer(optimizer, scheduler, state)
     setup = Setup(graph, graph_to_dict(graph), report, settings, device, data, task, plan, refs, model, train,
                   val, prep, optimizer, scheduler, samples, input_shape, state or {}, threads)
+    setup.augment = make_augment(settings["dataset_options"].get("augment"), data.sample_shape)
     _dry_run(setup)
     return setup
 
@@ -130,6 +133,14 @@ def _load_data(settings: dict[str, Any], input_shape: list, dtype: str) -> Datas
     if len(data) < 2:
         raise TrainingError(f"dataset {name!r} has {len(data)} sample(s); training needs at least 2")
     return data
+
+
+def _validation(settings: dict[str, Any], data: Dataset) -> float | str:
+    """The official test split where the dataset has one, unless a fraction is asked for."""
+    chosen = settings.get("validation")
+    if chosen is None:
+        return "test" if data.test_count else settings["val_split"]
+    return chosen
 
 
 def _plan(graph: Graph, settings: dict[str, Any], task: str, data: Dataset) -> LossPlan | RBMPlan:

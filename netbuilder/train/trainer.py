@@ -29,27 +29,31 @@ import torch
 from netbuilder.train import optim
 from netbuilder.train.batches import Shard
 from netbuilder.train.checkpoint import save_checkpoint
-from netbuilder.train.events import Epoch, Event, Failed, Finished, Paused, Resumed, Started, Step, Stopped
+from netbuilder.train.events import Epoch, Event, Failed, Finished, Health, Paused, Resumed, Started, Step, Stopped
 from netbuilder.train.failures import OptimizerOverflow, data_is_finite, non_finite_loss, optimizer_overflow
 from netbuilder.train.losses import Batch
 from netbuilder.train.fast_forward import direct_forward, inline_activations
+from netbuilder.train.health import HealthMonitor, default_interval
 from netbuilder.train.metrics import evaluate, loss_row, outputs_dict, row_values
 from netbuilder.train.rbm import RBMPlan
 from netbuilder.train.settings import resolve_settings
 from netbuilder.train.setup import USER_ERRORS, Setup, build
 from netbuilder.train.stopping import EarlyStopping
 
-_HISTORY_KEYS = tuple(f.name for f in dataclasses.fields(Epoch) if f.name != "replayed")
+# the checkpoint's history: the curves, not the layer health (too big, and only for the live views)
+_HISTORY_KEYS = tuple(f.name for f in dataclasses.fields(Epoch) if f.name not in ("replayed", "layers", "diagnostics"))
 MAX_PENDING = 4096  # steps kept on the device before a silent sync (bounds memory on huge epochs)
 
 
 class Trainer:
     """Train `graph` (a Graph or its file dict) with `settings` over the graph's
     training block. `control()` (optional) returns "run", "pause" or "stop" and
-    is asked once per step; `distributed` is a distributed.Context under DDP."""
+    is asked once per step; `distributed` is a distributed.Context under DDP. `health_every`:
+    sample layer health every K steps (None: health.default_interval, 0: off)."""
 
     def __init__(self, graph: Any, settings: dict[str, Any] | None = None, *, resume: Any = None,
-                 control: Callable[[], str] | None = None, distributed: Any = None) -> None:
+                 control: Callable[[], str] | None = None, distributed: Any = None,
+                 health_every: int | None = None) -> None:
         if not isinstance(graph, dict):
             from netbuilder.core.io import graph_to_dict
 
@@ -70,6 +74,10 @@ class Trainer:
         self._first_loss: tuple[int, float] | None = None
         self._last_loss: tuple[int, float] | None = None
         self._paused_s = 0.0
+        self.health_every = health_every
+        self.health: HealthMonitor | None = None
+        self._epoch_health: list[dict[str, Any]] = []  # this epoch's health samples, on the host
+        self._unsent: list[dict[str, Any]] = []  # of those, the ones no health event carried yet
 
     # ----------------------------------------------------------------- API
     def run(self) -> Iterator[Event]:
@@ -118,6 +126,9 @@ class Trainer:
         self.history = list(s.resume.get("history", []))
         self.stopper.restore(s.resume.get("best") or {}, s.resume.get("best_weights"), s.device)
         self.total_steps = settings["epochs"] * len(s.train)
+        every = default_interval(len(s.train)) if self.health_every is None else self.health_every
+        if every and self._is_main:
+            self.health = HealthMonitor(s.model, s.graph.topological_order(), every)
         self.t0 = time.perf_counter()
         # since the last step event: time, samples, loss sums (total + terms), steps
         self._win_t, self._win_samples, self._win_sum, self._win_steps = self.t0, 0, [], 0
@@ -133,6 +144,8 @@ class Trainer:
                 return
             event = self._end_epoch(epoch)
             yield event
+            if self.health is not None:
+                yield Health(epoch, self._unsent, event.diagnostics, histograms=self.health.histograms())
             if s.samples is not None and self._is_main:
                 yield s.samples.make(s.model, s.refs, epoch, self._confusion)
             if not all(math.isfinite(v) for v in (event.train_loss, event.val_loss or 0.0)):
@@ -166,12 +179,15 @@ class Trainer:
         s = self.setup
         self.epoch_sum: list[float] = []
         self.epoch_steps = 0
+        self._epoch_health = []
         if not s.model.training:  # evaluate() puts training mode back; train() walks every module
             s.model.train()
         self._forward = direct_forward(self._fast) if self._fast is not None else self.net
         params = [p for g in s.optimizer.param_groups for p in g["params"]]
         interval = s.settings["step_interval"]
         for xb, yb in s.train.epoch(epoch):
+            if s.augment is not None:
+                xb = s.augment(xb)  # on the device, training batches only
             if self.control is not None:
                 terminal = yield from self._obey()
                 if terminal is not None:
@@ -179,16 +195,21 @@ class Trainer:
             try:
                 self._one_step(xb, yb, params)
             except OptimizerOverflow as exc:
+                yield from self._health_event(epoch, failed=True)
                 return self._sync() or optimizer_overflow(self.step + 1, epoch, exc.__cause__ or exc, s.optimizer)
             self._win_samples += len(xb)
             due = time.perf_counter() - self._win_t >= interval or self.step == 1
             if due or len(self._pending) >= MAX_PENDING:
                 failure = self._sync()
                 if failure is not None:
+                    yield from self._health_event(epoch, failed=True)  # what the gradients did
                     return failure
                 if due and self._is_main:
                     yield self._step_event(epoch)
+                    yield from self._health_event(epoch)
         failure = self._sync()
+        if failure is not None:
+            yield from self._health_event(epoch, failed=True)
         if failure is None and self._win_steps and self._is_main:
             # close the window at the epoch's end (the losses were just synced anyway): a fast
             # run still gets a step point per epoch, and no window straddles two epochs
@@ -197,11 +218,20 @@ class Trainer:
 
     def _one_step(self, xb: torch.Tensor, yb: torch.Tensor | None, params: list) -> None:
         s = self.setup
-        if self.amp:
-            with torch.autocast("cuda", dtype=torch.float16):
-                result = self._forward(xb)
-        else:
-            result = self._forward(xb)
+        sample = self.health is not None and self.health.due(self.step + 1)
+        forward = self._forward
+        if sample:  # the model itself, not the lean view: the activation modules' hooks fire
+            self.health.attach()
+            forward = s.model if self.dist is None else self.net
+        try:
+            if self.amp:
+                with torch.autocast("cuda", dtype=torch.float16):
+                    result = forward(xb)
+            else:
+                result = forward(xb)
+        finally:
+            if sample:
+                self.health.detach_hooks()
         # losses in float32, outside autocast (binary_cross_entropy refuses to run under it)
         outs = outputs_dict(s.refs, result, as_float=self.amp)
         if isinstance(s.plan, RBMPlan):
@@ -211,7 +241,7 @@ class Trainer:
             reported = objective
         s.optimizer.zero_grad(set_to_none=True)
         try:
-            self._update(objective, params)
+            self._update(objective, params, sample)
         except RuntimeError as exc:
             if "overflow" not in str(exc):
                 raise
@@ -221,13 +251,17 @@ class Trainer:
         self._pending.append(loss_row(reported, terms))
         self.step += 1
 
-    def _update(self, objective: torch.Tensor, params: list) -> None:
-        """Backward and optimizer step (scaled under AMP, averaged by hand for the RBM under DDP)."""
+    def _update(self, objective: torch.Tensor, params: list, sample: bool = False) -> None:
+        """Backward and optimizer step (scaled under AMP, averaged by hand for the RBM under DDP);
+        on a health `sample` step, the gradients before clipping and the update are measured."""
         s = self.setup
         if self.scaler is not None:
             self.scaler.scale(objective).backward()
-            if s.settings["grad_clip"]:
+            if s.settings["grad_clip"] or sample:
                 self.scaler.unscale_(s.optimizer)
+            if sample:
+                self.health.grads()
+            if s.settings["grad_clip"]:
                 optim.clip_gradients(params, s.settings["grad_clip"])
             self.scaler.step(s.optimizer)
             self.scaler.update()
@@ -235,9 +269,13 @@ class Trainer:
             objective.backward()
             if self.manual_allreduce:
                 self.dist.average_gradients(params)
+            if sample:
+                self.health.grads()
             if s.settings["grad_clip"]:
                 optim.clip_gradients(params, s.settings["grad_clip"])
             s.optimizer.step()
+        if sample:
+            self.health.updates(self.step + 1)
 
     # ------------------------------------------------------------- syncing
     def _sync(self) -> Failed | None:
@@ -292,6 +330,18 @@ class Trainer:
         self._win_t, self._win_samples, self._win_sum, self._win_steps = now, 0, [], 0
         return event
 
+    def _health_event(self, epoch: int, failed: bool = False) -> Iterator[Health]:
+        """The health samples since the last one (one transfer), with this epoch's diagnostics so far;
+        after a failure, with the last step's gradients too."""
+        if self.health is None:
+            return
+        if failed:
+            self.health.post_mortem(self.step)
+        samples = self.health.flush()
+        if samples:
+            self._epoch_health += samples
+            yield Health(epoch, samples, self.health.summary(self._epoch_health)[1])
+
     # ------------------------------------------------------------ epoch end
     def _end_epoch(self, epoch: int) -> Epoch:
         s = self.setup
@@ -308,13 +358,22 @@ class Trainer:
                            confusion=s.samples is not None,
                            forward=direct_forward(self._fast) if self._fast is not None else None)
         self._confusion = val.pop("confusion")
+        layers, diagnostics = self._epoch_summary()
         event = Epoch(epoch, s.settings["epochs"], train[0], val["val_loss"], val["val_accuracy"], val["val_mae"],
                       val["val_mape"], dict(zip(s.plan.names, train[1:])), s.optimizer.param_groups[0]["lr"],
-                      time.perf_counter() - self.t0 - self._paused_s, val["val_terms"])
+                      time.perf_counter() - self.t0 - self._paused_s, val["val_terms"], layers=layers,
+                      diagnostics=diagnostics)
         # what to_dict() would give, less "event" and "replayed", without its generic walk
         self.history.append({k: dict(v) if isinstance(v, dict) else v for k in _HISTORY_KEYS
                              for v in (getattr(event, k),)})
         return event
+
+    def _epoch_summary(self) -> tuple[dict[str, dict[str, float]], list[dict[str, str]]]:
+        if self.health is None:
+            return {}, []
+        self._unsent = self.health.flush()  # sent with the epoch-end health event
+        self._epoch_health += self._unsent
+        return self.health.summary(self._epoch_health)
 
     def _save(self, epoch: int) -> str | None:
         s = self.setup

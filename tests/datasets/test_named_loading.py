@@ -104,3 +104,11 @@ def test_cli_lists_fetches_and_prints_the_path(monkeypatch, capsys, tmp_path):
         assert json.loads(capsys.readouterr().out)[-5]["cached"] is True
     assert main(["datasets", "fetch", "nope"]) == 2
     assert "not a downloadable dataset" in capsys.readouterr().err
+
+
+def test_the_test_split_is_two_views_of_one_array_not_copies(tmp_path):
+    data = load_dataset(str(write_files(tmp_path / "m", mnist_like(train=30, test=10))), {}, [1, 28, 28])
+    prep = split(data, "test", 0, False)
+    base = prep.x_train.untyped_storage().data_ptr()
+    assert prep.x_val.untyped_storage().data_ptr() == base
+    assert base == np.ascontiguousarray(data.x).ctypes.data

@@ -85,7 +85,8 @@ def _finish(name: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndar
     x = _fit_channels(x, hint, notes)
     x = _pad_to(x, hint, notes)
     task = options.get("task") or "classification"
-    values = x.astype(np.float32) / 255.0
+    values = x.astype(np.float32)
+    values /= 255.0  # in place: one float copy of the images, not two
     if options.get("normalize", task != "reconstruction"):
         train = values[:len(x_train)]
         axes = (0, 2, 3)
