@@ -11,8 +11,10 @@ the graph with every null input size set to N.
 
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import OK, ShapeReport, check, format_shape
@@ -110,6 +112,20 @@ def format_bytes(n: int) -> str:
     return f"{n:.1f} EB"
 
 
+@contextlib.contextmanager
+def _no_normal_init() -> Iterator[None]:
+    """Meta tensors hold no values, and normal_ on one imports torch._dynamo (about a second, for
+    `netbuilder presets` counting an Embedding): skip the draws while only counting."""
+    import torch.nn.init as init
+
+    saved = init.normal_, init.trunc_normal_
+    init.normal_ = init.trunc_normal_ = lambda tensor, *args, **kwargs: tensor  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        init.normal_, init.trunc_normal_ = saved
+
+
 def node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, int]:
     """(all, trainable) parameters of one node, counted on the meta device."""
     import torch
@@ -117,7 +133,7 @@ def node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, i
     from netbuilder.core.compile import build_module
 
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _no_normal_init():
             module = build_module(graph, report, node_id)
     except (RuntimeError, TypeError, OverflowError) as exc:
         # weights too large for torch even to describe (e.g. kernel 10^9 with padding 10^9):
