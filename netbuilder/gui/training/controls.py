@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.gui.param_editors import FloatSpin
-from netbuilder.gui.training import engine
+from netbuilder.gui.training import downloads, engine
 from netbuilder.gui.training.loss_table import LossTable
 
 DATA_FILTER = "Data files (*.csv *.csv.gz *.npz *.idx *-ubyte *.ubyte *.gz);;All files (*)"
@@ -39,16 +39,21 @@ class TrainingControls(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
 
         self.dataset = QComboBox()
-        self.dataset.setToolTip("built-in dataset, or a CSV / .npz / IDX file or an image folder")
+        self.dataset.setToolTip("built-in or named dataset (MNIST, CIFAR…: downloaded once), or a CSV / .npz / "
+                                "IDX file or a folder")
         for name in engine.builtin_datasets():
             self.dataset.addItem(name)
             self.dataset.setItemData(self.dataset.count() - 1, engine.dataset_help(name), Qt.ItemDataRole.ToolTipRole)
+        for name in downloads.named_datasets():  # item data = the name; the label says when it downloads
+            self.dataset.addItem(downloads.picker_label(name), name)
+            self.dataset.setItemData(self.dataset.count() - 1, downloads.picker_tooltip(name),
+                                     Qt.ItemDataRole.ToolTipRole)
         browse = QToolButton(text="…")
         browse.setToolTip("use your own data")
         browse.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(browse)
         menu.addAction("Data file (CSV, npz, IDX)…", self._browse_file)
-        menu.addAction("Image folder (one sub-folder per class)…", self._browse_folder)
+        menu.addAction("Folder (image sub-folders per class, or MNIST / CIFAR files)…", self._browse_folder)
         browse.setMenu(menu)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -98,7 +103,7 @@ class TrainingControls(QWidget):
 
         # each widget writes only its own key, so the file changes by the edited setting alone
         self._getters = {
-            "dataset": self.dataset.currentText,
+            "dataset": lambda: self.dataset.currentData() or self.dataset.currentText(),
             "task": self.task.currentData,
             "loss": self.loss.terms,
             "optimizer": self.optimizer.currentText,
@@ -205,8 +210,17 @@ class TrainingControls(QWidget):
         inputs = [n for n in self.graph if n.type == "Input"]
         return engine.dataset_for_input(inputs[0].params.get("shape") if inputs else None)
 
+    def refresh_named(self) -> None:
+        """A named dataset was downloaded (or removed): its label drops or gains '(download NN MB)'."""
+        for i in range(self.dataset.count()):
+            name = self.dataset.itemData(i)
+            if name:
+                self.dataset.setItemText(i, downloads.picker_label(name))
+
     def _set_combo(self, combo: QComboBox, text: str) -> None:
-        index = combo.findText(text)
+        index = combo.findData(text)  # a named dataset's item shows a label, its data is the name
+        if index < 0:
+            index = combo.findText(text)
         if index < 0:
             combo.addItem(text)
             index = combo.count() - 1
