@@ -34,6 +34,7 @@ import pickle
 import re
 import reprlib
 import stat
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,11 @@ def _nan_safe(value: Any) -> Any:
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The checkpoint dict with graph/settings/history/best parsed from JSON."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # a damaged header can read as "pickle protocol 130": torch warns, then fails or not —
+            # either way the outcome below is what the user sees, not a warning
+            warnings.simplefilter("ignore", UserWarning)
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise CheckpointError(f"{path}: no such checkpoint file") from None
     except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError) as exc:
@@ -160,6 +165,10 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"{path}: not a readable checkpoint (damaged, or not made by torch.save)") from None
     except (OSError, EOFError, ValueError) as exc:
         raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from None
+    except (IndexError, KeyError, AssertionError, UnicodeDecodeError, OverflowError, MemoryError) as exc:
+        # a damaged pickle stream trips torch's restricted unpickler in many ways (a memo index
+        # past its stack...): all of them mean the same thing to the user
+        raise CheckpointError(f"{path}: not a readable checkpoint (damaged: {type(exc).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a NetBuilder checkpoint (no 'format': {FORMAT!r})")
     version = state.get("version")
