@@ -29,6 +29,7 @@ from _common import emit, parser  # noqa: E402
 SCRIPTS = [
     ("bench_forward_backward.py", ["--compile"]),
     ("bench_training.py", []),
+    ("bench_health.py", []),
     ("bench_shape_check.py", []),
     ("bench_gui_open.py", []),
     ("bench_startup.py", []),

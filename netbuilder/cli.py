@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "import": "import_module",
     "diff": "diff",
     "visualize": "visualize",
+    "datasets": "datasets",
 }
 
 
@@ -40,6 +41,7 @@ def _gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--train", action="store_true", help="train before the screenshot (with --screenshot)")
     parser.add_argument("--dataset", help="dataset for --train (default: the file's training block)")
     parser.add_argument("--epochs", type=int, help="epochs for --train")
+    parser.add_argument("--view", help="Training-dock tab in the --train screenshot: latent, anomaly, filters, ...")
     parser.add_argument("--theme", choices=("dark", "light"), help="colour theme")
     return parser
 

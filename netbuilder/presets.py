@@ -37,6 +37,9 @@ CATALOG: dict[str, str] = {
     "deep_sigmoid_mlp": "Dense", "deep_relu_bn_mlp": "Dense", "rnn_exploding": "RNNs", "rnn_clipped": "RNNs",
     "vit_digits": "CNNs", "mobilenet_v3_digits": "CNNs", "rnn_one_to_many": "RNNs", "siamese_digits": "Dense",
     "lstm_sentiment": "RNNs",
+    "lenet5_mnist": "CNNs", "mlp_mnist": "Dense", "ae_conv_fashion": "Autoencoders & generative",
+    "vae_fashion": "Autoencoders & generative", "vgg_cifar10": "CNNs", "resnet20_cifar10": "CNNs",
+    "mobilenet_v2_cifar10": "CNNs",
 }
 DEFAULT_PRESET = "lenet_digits"  # what the editor opens with no file
 

@@ -23,6 +23,7 @@ from _gen import autoencoders, cnn_classic, cnn_modern, cnn_small, dense_rnn  # 
 from _gen import health as health_presets  # noqa: E402
 from _gen import modern  # noqa: E402
 from _gen import text as text_presets  # noqa: E402
+from _gen import real_data  # noqa: E402
 
 from netbuilder.core.graph import Graph  # noqa: E402
 from netbuilder.core.io import dumps  # noqa: E402
@@ -62,6 +63,10 @@ PRESETS: dict[str, Callable[[], Graph]] = {
     "vit_digits": modern.vit_digits, "mobilenet_v3_digits": modern.mobilenet_v3_digits,
     "rnn_one_to_many": modern.rnn_one_to_many, "siamese_digits": modern.siamese_digits,
     "lstm_sentiment": text_presets.lstm_sentiment,
+    "lenet5_mnist": real_data.lenet5_mnist, "mlp_mnist": real_data.mlp_mnist,
+    "ae_conv_fashion": real_data.ae_conv_fashion, "vae_fashion": real_data.vae_fashion,
+    "vgg_cifar10": real_data.vgg_cifar10, "resnet20_cifar10": real_data.resnet20_cifar10,
+    "mobilenet_v2_cifar10": real_data.mobilenet_v2_cifar10,
 }
 
 

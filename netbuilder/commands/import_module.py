@@ -2,7 +2,8 @@
 
 MODULE_OR_FILE:Name names a class (or a function returning a module) in an
 importable module (pkg.nets:MLP) or a Python file (models.py:LeNet). Importing
-runs that code, as `python` would. Supported layers and functions become nodes;
+runs that code, as `python` would. FILE.onnx imports an ONNX model instead
+(no code runs; --input-shape is read from the file), see onnx_import.py. Supported layers and functions become nodes;
 anything else is listed by name and left unconnected. Exit status: 0 complete,
 1 written with parts missing (see the report), 2 could not import.
 """
@@ -17,8 +18,8 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="MODULE_OR_FILE:Name",
-                        help="e.g. mymodels.py:LeNet or mypackage.nets:MLP")
-    parser.add_argument("--input-shape", action="append", required=True, metavar="SHAPE",
+                        help="e.g. mymodels.py:LeNet or mypackage.nets:MLP, or an ONNX file model.onnx")
+    parser.add_argument("--input-shape", action="append", metavar="SHAPE",
                         help="input shape without the batch, e.g. 1,28,28 ('?' = variable length); "
                         "repeat once per forward argument")
     parser.add_argument("--input-dtype", action="append", choices=("float32", "int64"), metavar="DTYPE",
@@ -27,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="constructor arguments as a JSON object, e.g. '{\"num_classes\": 10}'")
     parser.add_argument("--name", help="graph name (default: the class name)")
     parser.add_argument("-o", "--output", required=True, metavar="GRAPH.json", help="graph file to write")
+    parser.add_argument("--checkpoint", metavar="CKPT",
+                        help="ONNX only: also write the weights as a NetBuilder checkpoint")
 
 
 def parse_shape(text: str) -> list[int | None]:
@@ -44,6 +47,14 @@ def parse_shape(text: str) -> list[int | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target.lower().endswith(".onnx"):
+        from netbuilder.commands.import_onnx import run_onnx_import
+
+        return run_onnx_import(args)
+    if not args.input_shape:
+        print("error: --input-shape is required when importing Python code (once per forward argument)",
+              file=sys.stderr)
+        return 2
     from netbuilder.interchange.fx_import import ModuleImportError, import_module, load_module_object
     from netbuilder.core.io import save_graph
 

@@ -74,6 +74,10 @@ def build_actions(w: "MainWindow") -> dict[str, QAction]:
     a["snap"] = _action(w, "&Snap to Grid", lambda: None, "Ctrl+'")
     a["snap"].setCheckable(True)
     a["snap"].toggled.connect(w.set_snap)
+    a["health"] = _action(w, "&Health", lambda: None, tip="Colour layers by a training-health statistic "
+                          "(chosen in the Training dock's Layers tab), with sparklines")
+    a["health"].setCheckable(True)  # off by default
+    a["health"].toggled.connect(w.set_health_overlay)
     a["search"] = _action(w, "Search Layers", lambda: (w.palette_dock.show(), w.palette.search.setFocus(),
                                                         w.palette.search.selectAll()), Keys.Find)
     a["shortcuts"] = _action(w, "&Keyboard Shortcuts", lambda: ShortcutsDialog(w).exec(), Keys.HelpContents)
@@ -115,7 +119,7 @@ def _menus(w: "MainWindow", a: dict[str, QAction]) -> None:
     view = bar.addMenu("&View")
     view.addActions([a["fit"], a["zoom_in"], a["zoom_out"], a["zoom_reset"]])
     view.addSeparator()
-    view.addActions([a["layout"], a["snap"]])
+    view.addActions([a["layout"], a["snap"], a["health"]])
     view.addSeparator()
     themes = view.addMenu("&Theme")
     group = QActionGroup(w)

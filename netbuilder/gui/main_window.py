@@ -24,6 +24,7 @@ from netbuilder.gui.default_graph import default_graph
 from netbuilder.gui.document import Document
 from netbuilder.gui.editor import Editor
 from netbuilder.gui.export_actions import install as install_export_actions
+from netbuilder.gui.onnx_import_action import install as install_onnx_import
 from netbuilder.gui.inspector import Inspector
 from netbuilder.gui.live import LiveShapes
 from netbuilder.gui.palette import Palette
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.actions_ = build_actions(self)
         self._build_status_bar()
         install_export_actions(self)  # File ▸ Import/Export/Compare, Compare panel, budget bar
+        install_onnx_import(self)  # File ▸ Import from ONNX…
         self._connect()
         self._retitle()
         self.resize(1500, 940)
@@ -133,6 +135,21 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.problems_dock, self.training_dock)
         self.summary_dock.raise_()
         self.resizeDocks([self.summary_dock], [250], Qt.Orientation.Vertical)
+        self._install_health()
+
+    def _install_health(self) -> None:
+        """Layer health while training: canvas overlay and badges, Problems entries (issue 15)."""
+        from netbuilder.gui.canvas.health_overlay import HealthOverlay
+
+        tab = self.training_dock.layers_tab
+        self.health_overlay = HealthOverlay(self.scene, self.view, tab.store)
+        self.training_dock.health_changed.connect(self._on_health)
+        tab.stat.currentIndexChanged.connect(lambda _i: self.health_overlay.set_statistic(tab.statistic))
+        tab.node_activated.connect(self.reveal_node)
+
+    def _on_health(self) -> None:
+        self.health_overlay.refresh()
+        self.problems.show_training(list(self.training_dock.layers_tab.store.diagnostics.values()))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -302,6 +319,10 @@ class MainWindow(QMainWindow):
 
     def set_snap(self, on: bool) -> None:
         self.scene.snap = on
+
+    def set_health_overlay(self, on: bool) -> None:
+        """View ▸ Health: colour the layers by the Layers tab's statistic."""
+        self.health_overlay.set_enabled(on)
 
     def set_theme(self, name: str) -> None:
         theme.apply(QApplication.instance(), name)

@@ -110,3 +110,23 @@ def describe(n, gm) -> str:
                   "torch._C._VariableFunctions": "torch"}.get(module, module)
         return f"{module + '.' if module else ''}{name}(...)"
     return n.op
+
+
+@dataclass
+class Refused:  # a tuple item with no catalog equivalent (an attention module's weights)
+    what: str
+
+
+REPARAM_STAGES = {"half": "0.5·logvar", "std": "std = exp(0.5·logvar)", "eps": "eps = randn_like(std)",
+                  "noise": "eps·std"}
+
+
+@dataclass
+class Reparam:
+    """Part of a VAE's `mu + randn_like(std) * std` with `std = exp(0.5 * logvar)`, until the add makes a Sampling."""
+
+    stage: str  # half | std | eps | noise
+    logvar: Any  # the fx node of logvar
+
+    def __repr__(self) -> str:
+        return f"{REPARAM_STAGES[self.stage]} (NetBuilder computes it only inside a Sampling node: mu + eps·std)"

@@ -84,6 +84,23 @@ class Epoch(Event):
     elapsed_s: float
     val_terms: dict[str, float] = field(default_factory=dict)
     replayed: bool = False  # True for epochs from a resumed checkpoint's history
+    # layer health over the epoch's samples (train/health.py): {node: {stat: mean}}, and its diagnostics
+    layers: dict[str, dict[str, float]] = field(default_factory=dict)
+    diagnostics: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Health(Event):
+    """Layer-health samples since the previous health event (train/health.py), sent with the
+    step events: samples = [{"step", "layers": {node: {stat: value}}}]; diagnostics so far
+    this epoch: [{"node", "kind", "message"}]; after each epoch event, one with histograms."""
+
+    kind = "health"
+    epoch: int
+    samples: list[dict[str, Any]]
+    diagnostics: list[dict[str, str]] = field(default_factory=list)
+    # at each epoch's end: {node: {"weights"|"grads": {"lo", "hi", "counts"}}} (health.histograms)
+    histograms: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

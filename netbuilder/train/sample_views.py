@@ -3,8 +3,9 @@
 `ExtraViews.fill` adds, where they apply:
 - denoising (a GaussianNoise node after the Input): "noisy_inputs" (the
   inputs with that noise, fixed seed), "denoised" (the net's output for them);
-- latent codes of any network with a code (train.latent.code_node), as the
-  2-D projection "latent" + "latent_how" (two dims, or top-2 PCA);
+- latent codes of any network with a code (the `latent_node` setting, any
+  task; else train.latent.code_node for autoencoders), as the 2-D projection
+  "latent" + "latent_how" (two dims, or top-2 PCA of all dims);
 - a VAE's "interpolation" (strips decoded along lines between pairs of
   validation codes) and "latent_grid" (decodings over its two widest dims);
 - autoencoders: "recon_errors" of the validation samples and the most
@@ -12,7 +13,9 @@
 - regression: "regression_pred"/"regression_true" (flattened), and for
   sequence inputs "series_input" / "series_pred" / "series_true" of a few;
 - a conv feature node: "kernels" (its weights as images) and "maximised"
-  (inputs that maximise its first channels, train.visualize.maximise).
+  (inputs that maximise its first channels, train.visualize.maximise);
+- a classifier of small images: "maximised_classes", the input that
+  maximises each class's output (at most MAX_CLASSES classes).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import torch
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport
 from netbuilder.train.latent import anomaly_summary, code_node, latent_grid, project_2d, reconstruction_errors
+from netbuilder.train.settings import SettingsError
 from netbuilder.train.subgraph import SubModel, downstream_graph
 from netbuilder.train.visualize import kernel_images, maximise
 
@@ -37,6 +41,17 @@ GRID = 8
 MAXIMISE_CHANNELS = 8
 MAXIMISE_STEPS = 24
 MAXIMISE_MAX_INPUT = 3 * 32 * 32  # larger inputs: too slow to redo every epoch
+MAX_CLASSES = 16
+
+
+def _chosen_code(graph: Graph, node: str) -> str:
+    """The `latent_node` setting as a ref; a clear error when it names no output."""
+    if node not in graph.nodes:
+        raise SettingsError(f"training setting 'latent_node' names {node!r}, which is not a node of this graph")
+    if graph.nodes[node].type == "Output":
+        raise SettingsError(f"training setting 'latent_node' names the Output node {node!r}; choose the layer "
+                            "whose output is the code")
+    return f"{node}:0"
 
 
 def _array(t: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -46,16 +61,18 @@ def _array(t: torch.Tensor | np.ndarray) -> np.ndarray:
 
 class ExtraViews:
     def __init__(self, graph: Graph, report: ShapeReport, primary: str, task: str, x: torch.Tensor,
-                 y: torch.Tensor | None, feature_ref: str | None, seed: int) -> None:
+                 y: torch.Tensor | None, feature_ref: str | None, seed: int, latent_node: str | None = None) -> None:
         self.graph, self.report, self.primary, self.task = graph, report, primary, task
         self.x, self.y, self.seed = x, y, seed
         self.refs: list[str] = []
-        self.code_ref = code_node(graph, report) if task == "reconstruction" else None
+        self.code_ref = _chosen_code(graph, latent_node) if latent_node else (
+            code_node(graph, report) if task == "reconstruction" else None)
         if self.code_ref:
             self.refs.append(self.code_ref)
         self.denoiser, self.noise_std = self._denoiser()
         self.feature = feature_ref if feature_ref and graph.nodes[feature_ref].type == "Conv2d" else None
         self._forward: Any = None
+        self._classes: SubModel | None = None
 
     def _denoiser(self) -> tuple[SubModel | None, float]:
         noise = self.graph.nodes_of_type("GaussianNoise")
@@ -90,6 +107,8 @@ class ExtraViews:
             self._regression(out, extra)
         if self.feature is not None:
             self._filters(model, extra)
+        if self.task == "classification" and out is not None:
+            self._class_inputs(model, out, extra)
 
     def _anomalies(self, out: torch.Tensor, extra: dict[str, Any]) -> None:
         errors = reconstruction_errors(self.x.cpu().numpy(), out.cpu().numpy())
@@ -124,6 +143,19 @@ class ExtraViews:
             extra["series_input"] = _array(self.x[:k, :, 0])
             extra["series_pred"] = _array(out[:k].reshape(k, -1))
             extra["series_true"] = _array(y[:k].reshape(k, -1))
+
+    def _class_inputs(self, model: torch.nn.Module, out: torch.Tensor, extra: dict[str, Any]) -> None:
+        """DeepDream for classes: the picture each class's output likes most."""
+        if self.x.dim() != 4 or self.x[0].numel() > MAXIMISE_MAX_INPUT or out.dim() != 2 or \
+                not 2 <= out.shape[1] <= MAX_CLASSES:
+            return
+        if self._classes is None:
+            self._classes = SubModel(self.graph, [self.primary])
+        sub = self._classes
+        with torch.enable_grad():
+            images, _ = maximise(lambda x: sub(model, x)[0], tuple(self.x.shape[1:]), range(out.shape[1]),
+                                 steps=MAXIMISE_STEPS, seed=self.seed, device=self.x.device)
+        extra["maximised_classes"] = _array(images)
 
     def _filters(self, model: torch.nn.Module, extra: dict[str, Any]) -> None:
         module = getattr(model, model.meta["netbuilder_modules"].get(self.feature, ""), None)

@@ -63,6 +63,8 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
       "threads": null,                # CPU threads (1 to MAX_THREADS); null = 1 for small nets (threads only
                                       #   add overhead there), PyTorch's default for nets over 50 M MACs per batch
       "step_interval": 0.25,          # seconds between step events (losses reach the host only then)
+      "health_every": null,           # layer-health sample every N steps (train/health.py); null = about
+                                      #   4 per epoch, at least 50 steps apart; 0 = off
       "max_device_mb": 512            # data larger than this stays in host memory, copied per batch
     }
 
@@ -132,6 +134,7 @@ DEFAULTS: dict[str, Any] = {
     "threads": None,
     # how often step events are sent (seconds); losses are synced only then
     "step_interval": 0.25,
+    "health_every": None,  # layer health: steps between samples; None = health.default_interval, 0 = off
     # tensors larger than this stay in host memory and are copied per batch
     "max_device_mb": 512,
 }
@@ -178,6 +181,8 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
             raise SettingsError(f"training setting '{key}' must be true or false, got {_brief(s[key])}")
     if s["threads"] is not None:
         s["threads"] = _integer(s, "threads", 1, MAX_THREADS)
+    if s["health_every"] is not None:
+        s["health_every"] = _integer(s, "health_every", 0)
     if s["dataset"] is not None and (not isinstance(s["dataset"], str) or len(s["dataset"]) > MAX_PATH):
         raise SettingsError(f"training setting 'dataset' must be a name or a path, got {_brief(s['dataset'])}")
     for key in ("rbm_node", "feature_node", "latent_node"):

@@ -126,7 +126,8 @@ class Trainer:
         self.history = list(s.resume.get("history", []))
         self.stopper.restore(s.resume.get("best") or {}, s.resume.get("best_weights"), s.device)
         self.total_steps = settings["epochs"] * len(s.train)
-        every = default_interval(len(s.train)) if self.health_every is None else self.health_every
+        every = next((v for v in (self.health_every, settings["health_every"]) if v is not None), None)
+        every = default_interval(len(s.train)) if every is None else every
         if every and self._is_main:
             self.health = HealthMonitor(s.model, s.graph.topological_order(), every)
         self.t0 = time.perf_counter()

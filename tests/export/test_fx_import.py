@@ -74,12 +74,13 @@ def test_unsupported_parts_are_named_and_left_unconnected():
     result = import_module(hw.Unsupported(), [[4]])
     assert not result.complete
     skipped = {s.node: s for s in result.skipped}
-    assert set(skipped) == {"exp", "mul", "getitem"}
+    assert set(skipped) == {"exp", "mul"}
     assert skipped["exp"].what == "torch.exp(...)" and "no NetBuilder layer" in skipped["exp"].reason
     assert "constant (0.5)" in skipped["mul"].reason
-    assert "indexes a tensor ([:, :1])" in skipped["getitem"].reason
+    split = result.graph.nodes["getitem_split"]  # x[:, :1] is a Split (test_import_tracing has the refusals)
+    assert split.type == "Split" and split.params == {"split_size_or_sections": [1, 3], "dim": 1}
     report = result.report()
-    assert "not imported (3):" in report
+    assert "not imported (2):" in report
     assert "self.attn (MultiheadAttention, 80 parameters) is never called" in report
     assert result.graph.nodes["fc_1"].shares == "fc"  # the second call shares the first one's weights
     assert result.graph.in_edges("fc_1") == []  # its input was torch.exp: no edge guessed
@@ -89,10 +90,11 @@ def test_unsupported_parts_are_named_and_left_unconnected():
 @pytest.mark.parametrize(("forward_body", "reason"), [
     ("out, (h, c) = self.lstm(x); return c[-1]", "cell state c_n"),
     ("out, _ = self.lstm(x); return out[:, 0]", "reads part [:, 0]"),
-    ("out, (h, c) = self.lstm(x, None); return out", "initial hidden state"),
+    ("out, (h, c) = self.lstm(x, (torch.zeros(1, 2, 5), torch.zeros(1, 2, 5))); return out",
+     "initial hidden state"),
 ])
 def test_recurrent_patterns_without_an_equivalent_are_reported(forward_body, reason):
-    namespace: dict = {"nn": torch.nn}
+    namespace: dict = {"nn": torch.nn, "torch": torch}
     exec("class Net(nn.Module):\n"
          "    def __init__(self):\n"
          "        super().__init__()\n"

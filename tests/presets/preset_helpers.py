@@ -19,6 +19,10 @@ EXACT_PARAMS = {
     "mobilenet_v2": 3_504_872,
 }
 IMAGENET_SIZED = ("alexnet", "vgg16", "resnet18", "googlenet", "mobilenet_v2")
+DIVERGES = ("rnn_exploding",)  # made to explode (tests/train/test_health.py checks that it does)
+# train on downloaded datasets (mnist, cifar10...): test_real_data_presets.py trains them on generated files
+NAMED_DATA = ("lenet5_mnist", "mlp_mnist", "ae_conv_fashion", "vae_fashion", "vgg_cifar10", "resnet20_cifar10",
+              "mobilenet_v2_cifar10")
 
 
 def load_generator() -> ModuleType:
@@ -38,4 +42,4 @@ def preset_names() -> list[str]:
 
 
 def small_preset_names() -> list[str]:
-    return [n for n in preset_names() if n not in IMAGENET_SIZED]
+    return [n for n in preset_names() if n not in IMAGENET_SIZED and n not in NAMED_DATA]

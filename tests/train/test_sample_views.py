@@ -68,3 +68,5 @@ def test_conv_kernels_and_maximising_inputs():
     assert p["kernels_node"] == "conv1" and np.array(p["kernels"]).shape == (6, 5, 5)
     maxed = np.array(p["maximised"])
     assert maxed.shape == (6, 1, 8, 8) and float(np.abs(maxed[0] - maxed[1]).mean()) > 1e-3
+    classes = np.array(p["maximised_classes"])  # one picture per digit, each its own
+    assert classes.shape == (10, 1, 8, 8) and float(np.abs(classes[3] - classes[8]).mean()) > 1e-3

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QScrollArea, QSplitter,
 
 from netbuilder.gui.training.controls import TrainingControls
 from netbuilder.gui.training.curves_panel import CurvesPanel
+from netbuilder.gui.training.downloads import DownloadRow, needs_download
+from netbuilder.gui.training.layers_tab import LayersTab
 from netbuilder.gui.training.messages import failure_text, finished_text, graph_problem
 from netbuilder.gui.training.run_panel import RunPanel
 from netbuilder.gui.training.samples_view import SamplesView
@@ -32,6 +34,7 @@ TERMINAL = {"finished", "failed", "stopped"}
 class TrainingDock(QDockWidget):
     run_started = Signal()
     run_ended = Signal(str)  # "finished" | "failed" | "stopped"
+    health_changed = Signal()  # new layer-health samples or diagnostics in self.layers_tab.store
 
     def __init__(self, window: QWidget) -> None:
         super().__init__("Training", window)
@@ -52,7 +55,14 @@ class TrainingDock(QDockWidget):
         self.run_panel = RunPanel()
         self.curves = CurvesPanel()
         self.samples = SamplesView()
+        self.layers_tab = LayersTab()  # a tab beside the learned views, from the first health event
+        self.download = DownloadRow()  # a named dataset's files, fetched before its first run
+        self._after_download: dict[str, Any] | None = None  # the overrides of the run that waits for it
         self.setWidget(self._layout())
+        self.download.downloaded.connect(self._on_downloaded)
+        self.download.failed.connect(lambda text: self._download_ended("error", text))
+        self.download.cancelled.connect(lambda: self._download_ended(
+            "info", "Download cancelled; the part already downloaded is kept and the next Start resumes it."))
 
         self.run_panel.start_clicked.connect(self.start)
         self.run_panel.pause_clicked.connect(self.pause)
@@ -60,6 +70,7 @@ class TrainingDock(QDockWidget):
         self.run_panel.stop_clicked.connect(self.stop)
         self.controls.changed.connect(self._on_settings_edited)
         self.samples.feature_node_chosen.connect(lambda node: self.controls.set_setting("feature_node", node))
+        self.samples.latent_node_chosen.connect(lambda node: self.controls.set_setting("latent_node", node))
 
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -98,6 +109,7 @@ class TrainingDock(QDockWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.run_panel)
+        column.addWidget(self.download)
         column.addWidget(splitter, 1)
         return body
 
@@ -148,7 +160,7 @@ class TrainingDock(QDockWidget):
 
     def start(self, overrides: dict[str, Any] | None = None) -> bool:
         """Train the graph as it is now; False (and a message) if it cannot start."""
-        if self.is_running or self.graph is None:
+        if self.is_running or self.download.busy or self.graph is None:
             return False
         self._attach()
         from netbuilder.core.io import graph_to_dict
@@ -160,6 +172,14 @@ class TrainingDock(QDockWidget):
             return False
         if overrides:
             self.controls.load(settings, self.graph)  # show what this run uses; the file is not changed
+        if needs_download(settings.get("dataset")):  # fetch first, off the GUI thread; Start follows
+            self._after_download = dict(overrides or {})
+            self.outcome = ""
+            self.run_panel.clear_message()
+            self.run_panel.set_state("downloading")
+            self.run_panel.show_done("downloading the dataset…", 0.0)
+            self.download.begin(str(settings["dataset"]).strip().lower())
+            return True
         try:
             run = (self.run_factory or _training_run_class())(graph_to_dict(self.graph), settings)
             run.start()
@@ -176,8 +196,13 @@ class TrainingDock(QDockWidget):
         name = f"run {self.run_count}"
         self.curves.curves.begin_run(name, self.epochs)
         self.samples.reset()
+        self.layers_tab.reset()
+        self.health_changed.emit()
         self.samples.feature_choices = _channel_nodes(self.graph)
         self.samples.feature_node = settings.get("feature_node")
+        self.samples.latent_choices = [n for n in self.graph.topological_order()
+                                       if self.graph.nodes[n].type not in ("Input", "Output")]
+        self.samples.latent_node = settings.get("latent_node")
         self.run_panel.clear_message()
         self.run_panel.set_state("starting")
         self.run_panel.show_done(f"{name}: starting…", 0.0)
@@ -185,6 +210,21 @@ class TrainingDock(QDockWidget):
         self.timer.start()
         self.run_started.emit()
         return True
+
+    def _on_downloaded(self, name: str) -> None:
+        self.controls.refresh_named()
+        overrides, self._after_download = self._after_download, None
+        self.run_panel.set_state("idle")
+        self.start(overrides)
+
+    def _download_ended(self, kind: str, text: str) -> None:
+        """Failed or cancelled: back to idle with one message in the banner."""
+        self._after_download = None
+        self.run_panel.set_state("idle")
+        self.run_panel.show_done("not started")
+        self.run_panel.show_message(kind, text)
+        self.outcome = "failed" if kind == "error" else "stopped"
+        self.run_ended.emit(self.outcome)  # e.g. `--train --screenshot` waits for it
 
     def pause(self) -> None:
         if self.run is not None and self.run_panel.state == "running":
@@ -218,6 +258,7 @@ class TrainingDock(QDockWidget):
 
     def shutdown(self) -> None:
         """The window is closing: stop the child so no process outlives the editor."""
+        self.download.cancel()
         self.timer.stop()
         self._stop_watch.stop()
         if self._stopper is not None:
@@ -277,8 +318,12 @@ class TrainingDock(QDockWidget):
             self.last_epoch = event
             self.curves.curves.add_epoch(event)
             self.run_panel.show_epoch(event)
+            if event.get("diagnostics"):
+                self._show_health({"samples": [], "diagnostics": event["diagnostics"]})
         elif kind == "samples":
             self.samples.show_payload(event)
+        elif kind == "health":
+            self._show_health(event)
         elif kind == "paused":
             self.run_panel.set_state("paused")
             self.run_panel.show_done("paused")
@@ -286,6 +331,13 @@ class TrainingDock(QDockWidget):
             self.run_panel.set_state("running")
         elif kind in TERMINAL:
             self._end(kind, event)
+
+    def _show_health(self, event: dict[str, Any]) -> None:
+        """Layer health: the Layers tab (added after the learned views; reset() drops it) and listeners."""
+        if self.samples.indexOf(self.layers_tab) < 0:
+            self.samples.addTab(self.layers_tab, "Layers")
+        self.layers_tab.add_health(event)
+        self.health_changed.emit()
 
     def _end(self, outcome: str, event: dict[str, Any]) -> None:
         self.outcome = outcome

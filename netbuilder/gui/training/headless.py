@@ -1,10 +1,12 @@
-"""`netbuilder FILE --train [--dataset D] [--epochs N] --screenshot OUT.png`.
+"""`netbuilder FILE --train [--dataset D] [--epochs N] [--view V] --screenshot OUT.png`.
 
 Trains with the whole window up — the same dock, runner and live plots a
 user sees — waits for the run to end, then saves a screenshot of the window.
 Works offscreen (QT_QPA_PLATFORM=offscreen). Settings come from the file's
 training block; a file without a dataset gets a built-in one that fits its
-Input (digits for (1, 8, 8) or (64,), iris for (4,), ...).
+Input (digits for (1, 8, 8) or (64,), iris for (4,), ...). `--view` picks
+the dock tab in the picture (latent, anomaly, filters, denoising, ...; any
+tab's name); without it the most telling one is shown.
 """
 
 from __future__ import annotations
@@ -21,7 +23,12 @@ from netbuilder.gui.canvas.layout import reading_layout
 from netbuilder.gui.training import engine
 
 # the samples tab shown in the screenshot, most telling first
-PREFERRED_TABS = ("Latent", "Filters", "Reconstruction", "Predictions", "Confusion", "Features")
+PREFERRED_TABS = ("Latent", "Filters", "Kernels", "Denoising", "Learned", "Reconstruction", "Predictions",
+                  "Confusion", "Features")
+# --view words that are not a tab's own name
+VIEW_ALIASES = {"health": ("Layers",), "filters": ("Kernels", "Filters"), "kernels": ("Kernels", "Filters"),
+                "regression": ("Learned",), "sequence": ("Learned",), "learned": ("Learned",),
+                "anomalies": ("Anomaly",), "reconstructions": ("Reconstruction",), "confusion": ("Confusion",)}
 
 
 def headless_overrides(graph: Any, args: Any) -> dict[str, Any]:
@@ -61,7 +68,7 @@ def train_and_screenshot(window: Any, args: Any) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         dock.run_ended.disconnect(ended)
-    _show_best_tab(dock)
+    missing = _show_view(dock, getattr(args, "view", None))
     for _ in range(3):  # let the last setData and tab switch paint
         QApplication.processEvents()
     view = getattr(window, "view", None)
@@ -69,6 +76,9 @@ def train_and_screenshot(window: Any, args: Any) -> int:
         view.show_network()
     _screenshot(window, args)
     message = dock.run_panel.banner.text()
+    if missing:
+        print(f"netbuilder: {missing}", file=sys.stderr)
+        return 1
     if outcome and outcome[0] == "finished":
         print(f"netbuilder: {message}")
         return 0
@@ -118,13 +128,29 @@ def _fit_canvas(window: Any) -> None:
     view.show_network()
 
 
-def _show_best_tab(dock: Any) -> None:
-    samples = dock.samples
-    for name in PREFERRED_TABS:
-        view = samples.views.get(name)
-        if view is not None:
-            samples.setCurrentWidget(view)
-            return
+def _show_view(dock: Any, wanted: str | None) -> str:
+    """Bring the `--view` tab to the front (or the most telling one); a
+    message naming the tabs there are when this network has no such view."""
+    if not wanted:
+        next((name for name in PREFERRED_TABS if dock.samples.show_tab(name)), None)
+        return ""
+    tabs = _dock_tabs(dock)
+    names = VIEW_ALIASES.get(wanted.lower(), ()) + (wanted,)
+    for name in names:
+        found = next((t for t in tabs if t[0].tabText(t[1]).lower() == name.lower()), None)
+        if found is not None:
+            found[0].setCurrentIndex(found[1])
+            return ""
+    shown = sorted({w.tabText(i) for w, i in tabs})
+    return f"--view {wanted}: this network has no such view after training (its views: {', '.join(shown) or 'none'})"
+
+
+def _dock_tabs(dock: Any) -> list[tuple[Any, int]]:
+    """(tab widget, index) of every tab in the Training dock (learned views, and any other tab set)."""
+    from PySide6.QtWidgets import QTabWidget
+
+    empty = getattr(dock.samples, "_placeholder", None)  # 'Learned' before any payload: not a view
+    return [(w, i) for w in dock.findChildren(QTabWidget) for i in range(w.count()) if w.widget(i) is not empty]
 
 
 def _screenshot(window: Any, args: Any) -> None:

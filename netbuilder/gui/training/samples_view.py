@@ -4,7 +4,9 @@ Classifier: confusion matrix and a grid of validation samples with their
 predicted class (green right, red wrong). Autoencoder: inputs over their
 reconstructions. VAE: samples decoded from the prior and the 2-D latent
 scatter coloured by class. Conv nets: feature maps of one conv node for one
-sample. RBM: learned filters. A tab appears once its payload arrives.
+sample. RBM: learned filters. Issue 15's tabs (denoising, interpolation,
+anomalies, regression, kernels) come from views/learned_tabs.py. A tab
+appears once its payload arrives, under a bar with Export PNG.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QTabWid
 
 from netbuilder.gui.training.image_grid import ImageGrid, Tile, as_image_array, to_qimage
 from netbuilder.gui.training.learned_widgets import ConfusionMatrix, LatentScatter
+from netbuilder.gui.training.views.export import Exportable
+from netbuilder.gui.training.views.learned_tabs import show_learned
 
 RIGHT, WRONG = QColor("#3fae5a"), QColor("#e0506f")
 MAX_TILES = 32
@@ -69,21 +73,48 @@ class FeatureMapsView(QWidget):
 
 
 class LatentView(QSplitter):
-    """A VAE's latent space (codes of validation samples, by class) beside
-    what its decoder makes of random codes from the prior."""
+    """A network's latent space (codes of validation samples, by class; all
+    dims through a 2-D projection) beside what a VAE's decoder makes of
+    random codes from the prior. The chooser picks the code's node: the
+    `latent_node` training setting, used from the next run."""
+
+    node_chosen = Signal(object)  # a node id, or None = automatic
+    AUTO = "automatic"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
+        self.combo = QComboBox()
+        self.combo.setToolTip("layer whose output is the code shown (applies from the next run); automatic = "
+                              "a Sampling node's mean, else an autoencoder's bottleneck")
+        self.combo.activated.connect(self._chosen)
         self.scatter = LatentScatter(self)
+        left = QWidget()
+        row = QHBoxLayout()
+        row.setContentsMargins(4, 2, 4, 0)
+        row.addWidget(QLabel("Code"))
+        row.addWidget(self.combo, 1)
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(row)
+        column.addWidget(self.scatter, 1)
         self.prior = ImageGrid(self)
-        self.addWidget(self.scatter)
+        self.addWidget(left)
         self.addWidget(self.prior)
         self.setStretchFactor(0, 3)
         self.setStretchFactor(1, 2)
         self.setSizes([600, 400])  # kept as a ratio when the tab is laid out
 
+    def set_choices(self, nodes: list[str], current: str | None) -> None:
+        self.combo.clear()
+        self.combo.addItems([self.AUTO, *nodes])
+        self.combo.setCurrentText(current if current in nodes else self.AUTO)
+
+    def _chosen(self, _index: int) -> None:
+        text = self.combo.currentText()
+        self.node_chosen.emit(None if text == self.AUTO else text)
+
     def show_parts(self, latent: bool, prior: bool) -> None:
-        self.scatter.setVisible(latent)
+        self.scatter.parentWidget().setVisible(latent)
         self.prior.setVisible(prior)
 
 
@@ -91,19 +122,23 @@ class SamplesView(QTabWidget):
     """Tabs created on demand, in a fixed order, from samples payloads."""
 
     feature_node_chosen = Signal(str)
+    latent_node_chosen = Signal(object)  # node id or None (automatic)
 
-    ORDER = ("Confusion", "Predictions", "Reconstruction", "Latent",
-             "Features", "Filters")
+    ORDER = ("Confusion", "Predictions", "Learned", "Reconstruction", "Denoising", "Latent",
+             "Interpolation", "Anomaly", "Features", "Kernels", "Classes", "Filters")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDocumentMode(True)
         self.views: dict[str, QWidget] = {}
+        self.tabs: dict[str, Exportable] = {}  # each view under its Export PNG bar
         self.image_shape: tuple[int, ...] | None = None
         self.class_names: list[str] | None = None
         self.updates = 0  # payloads shown; tests wait on it
         self.feature_choices: list[str] = []  # nodes whose output has channels (set by the dock)
         self.feature_node: str | None = None
+        self.latent_choices: list[str] = []  # nodes that can hold a code (set by the dock)
+        self.latent_node: str | None = None
         self._placeholder = ImageGrid(self, "Pictures of what the network learned appear here after each epoch.")
         self.addTab(self._placeholder, "Learned")
 
@@ -112,11 +147,22 @@ class SamplesView(QTabWidget):
         self.image_shape = tuple(image_shape) if image_shape else None
         self.class_names = class_names
         self.clear()
-        for view in self.views.values():
-            view.deleteLater()
-        self.views = {}
+        for tab in self.tabs.values():
+            tab.deleteLater()
+        self.views, self.tabs = {}, {}
         self._placeholder = ImageGrid(self, "Pictures of what the network learned appear here after each epoch.")
         self.addTab(self._placeholder, "Learned")
+
+    def show_tab(self, name: str) -> bool:
+        """Bring tab `name` to the front; False when this run has no such tab."""
+        tab = self.tabs.get(name)
+        if tab is not None:
+            self.setCurrentWidget(tab)
+        return tab is not None
+
+    def view(self, name: str, factory) -> Any:
+        """The view of tab `name`, made by `factory` (and its tab added) the first time."""
+        return self._view(name, factory)
 
     def _view(self, name: str, factory) -> Any:
         view = self.views.get(name)
@@ -126,8 +172,9 @@ class SamplesView(QTabWidget):
                 self._placeholder.deleteLater()
                 self._placeholder = None
             view = self.views[name] = factory()
+            tab = self.tabs[name] = Exportable(view, name, self)
             index = sum(1 for other in self.ORDER[: self.ORDER.index(name)] if other in self.views)
-            self.insertTab(index, view, name)
+            self.insertTab(index, tab, name)
         return view
 
     # ------------------------------------------------------------ payloads
@@ -150,10 +197,13 @@ class SamplesView(QTabWidget):
         prior = _get(payload, "prior_samples", "generated")
         latent = _get(payload, "latent", "latent_points", "z")
         if prior is not None or latent is not None:
-            view = self._view("Latent", lambda: LatentView(self))
+            view = self._view("Latent", self._make_latent)
             if latent is not None:
                 labels = _get(payload, "latent_labels")  # ("labels" belong to the predictions grid)
-                view.scatter.set_points(latent, labels, self.class_names)
+                view.scatter.set_points(latent, labels, self.class_names, _get(payload, "latent_how"))
+                node = _get(payload, "latent_node")
+                view.scatter.plot_item.setTitle(f"<span style='font-size:10pt'>Latent space{f' of {node}' if node else ''}"
+                                                "</span>")
             if prior is not None:
                 view.prior.set_tiles([Tile(to_qimage(self._array(a))) for a in np.asarray(prior)[:MAX_TILES]],
                                      title="decoded from z ~ N(0, I)")
@@ -165,6 +215,7 @@ class SamplesView(QTabWidget):
         filters = _get(payload, "filters", "rbm_filters")
         if filters is not None:
             self._grid("Filters", np.asarray(filters), title="weights of each hidden unit", symmetric=True)
+        show_learned(self, payload)
         self.updates += 1
 
     def _show_predictions(self, inputs: np.ndarray, payload: dict[str, Any]) -> None:
@@ -205,6 +256,12 @@ class SamplesView(QTabWidget):
             tiles.append(Tile(to_qimage(img, cmap="diverging" if symmetric else "gray", symmetric=symmetric)))
         self._view(name, lambda: ImageGrid(self)).set_tiles(tiles, title=title)
 
+    def _make_latent(self) -> LatentView:
+        view = LatentView(self)
+        view.set_choices(self.latent_choices, self.latent_node)
+        view.node_chosen.connect(self.latent_node_chosen)
+        return view
+
     def _make_features(self) -> FeatureMapsView:
         view = FeatureMapsView(self)
         view.set_choices(self.feature_choices, self.feature_node)
@@ -217,6 +274,9 @@ class SamplesView(QTabWidget):
 
     def _image(self, a: np.ndarray):
         return to_qimage(self._array(a))
+
+    def class_label(self, k) -> str:
+        return self._name(k)
 
     def _name(self, k) -> str:
         k = int(k)

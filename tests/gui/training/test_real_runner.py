@@ -128,10 +128,10 @@ def test_the_editor_window_trains_and_stays_editable(qtbot, make_window, dialogs
 
 
 @pytest.mark.parametrize(("preset", "tabs"), [
-    ("lenet_digits", ["Confusion", "Predictions", "Features"]),
-    ("vae", ["Reconstruction", "Latent"]),
+    ("lenet_digits", ["Confusion", "Predictions", "Features", "Kernels", "Classes"]),
+    ("vae", ["Reconstruction", "Latent", "Interpolation", "Anomaly"]),
     ("rbm", ["Reconstruction", "Filters"]),
-    ("ae_conv", ["Reconstruction", "Latent", "Features"]),  # its bottleneck gets a latent view (issue 15)
+    ("ae_conv", ["Reconstruction", "Latent", "Anomaly", "Features", "Kernels"]),  # issue 15: code, errors, kernels
 ])
 def test_presets_show_what_they_learned_and_every_loss_term(qtbot, host, preset, tabs):
     """The shipped files through the real child: each kind of network gets its views,
@@ -144,7 +144,7 @@ def test_presets_show_what_they_learned_and_every_loss_term(qtbot, host, preset,
     assert dock.start({"epochs": 2})
     qtbot.waitUntil(lambda: dock.outcome != "", timeout=START_S)
     assert dock.outcome == "finished", dock.run_panel.banner.text()
-    assert [dock.samples.tabText(i) for i in range(dock.samples.count())] == tabs
+    assert [dock.samples.tabText(i) for i in range(dock.samples.count())] == [*tabs, "Layers"]  # + layer health
     epochs = [e for e in seen if e["event"] == "epoch"]
     last = [e for e in seen if e["event"] == "samples"][-1]
     if "Latent" in tabs:

@@ -20,6 +20,8 @@ from netbuilder.gui.training.plots import PALETTE
 from netbuilder.train.latent import DEFAULT_PERCENTILE, Anomalies, anomaly_summary
 
 BINS = 30
+WORST_COLUMNS = 4
+WIDE = 760  # px: narrower, the view stacks vertically
 
 
 def _plot(title: str) -> pg.PlotWidget:
@@ -72,20 +74,47 @@ class AnomalyView(QSplitter):
         self.worst = ImageGrid(self)
         self.addWidget(left)
         self.addWidget(self.worst)
-        self.setSizes([600, 400])
+        self.note.setWordWrap(True)  # a long note must not push the worst samples out of a narrow dock
+        self.setChildrenCollapsible(False)
+        self.setStretchFactor(0, 3)
+        self.setStretchFactor(1, 2)
+        self.setSizes([560, 440])
         self.errors = np.zeros(0)
         self.summary: Anomalies | None = None
         self.counts = np.zeros(0)
         self.line: pg.InfiniteLine | None = None
+        self._worst: tuple | None = None
 
     def set_data(self, errors, inputs, outputs, index, image_shape) -> None:
         self.errors = np.asarray(errors, dtype=np.float64)
-        tiles, titles, n = image_rows([("most anomalous", np.asarray(inputs)), ("reconstructed", np.asarray(outputs))],
-                                      image_shape)
-        for k, i in enumerate(np.asarray(index)[:n]):
-            tiles[k] = Tile(tiles[k].image, f"#{int(i)}: {self.errors[int(i)]:.3g}")
-        self.worst.set_tiles(tiles, columns=n, row_titles=titles, title="highest reconstruction error")
+        self._worst = (np.asarray(inputs), np.asarray(outputs), np.asarray(index, dtype=np.int64), image_shape)
+        self._lay_out_worst()
         self._redraw()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        # a narrow dock pane: the worst samples go under the histogram, in one wide block
+        wanted = Qt.Orientation.Horizontal if event.size().width() >= WIDE else Qt.Orientation.Vertical
+        if wanted != self.orientation():
+            self.setOrientation(wanted)
+            self._lay_out_worst()
+        super().resizeEvent(event)
+
+    def _lay_out_worst(self) -> None:
+        if self._worst is None:
+            return
+        inputs, outputs, index, image_shape = self._worst
+        wide = self.orientation() == Qt.Orientation.Horizontal
+        cols = WORST_COLUMNS if wide else 2 * WORST_COLUMNS  # rows of 4 beside the plot, of 8 under it
+        tiles, titles = [], []
+        for start in range(0, min(len(inputs), len(outputs)), cols):
+            block, names, n = image_rows([("most anomalous", inputs[start:start + cols]),
+                                          ("reconstructed", outputs[start:start + cols])], image_shape)
+            for k, i in enumerate(index[start:start + n]):  # under the plot the tiles are too small for the error
+                block[k] = Tile(block[k].image, f"#{int(i)}: {self.errors[int(i)]:.3g}" if wide else f"#{int(i)}")
+            pad = [Tile(None)] * (cols - n)  # keep a short last block aligned
+            tiles += block[:n] + pad + block[n:] + pad
+            titles += names
+        self.worst.set_tiles(tiles, columns=cols, row_titles=titles, title="highest reconstruction error")
 
     def _redraw(self) -> None:
         if not len(self.errors):
@@ -104,7 +133,7 @@ class AnomalyView(QSplitter):
 class RegressionView(QSplitter):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
-        self.scatter = _plot("predicted vs true (validation)")
+        self.scatter = _plot("predicted vs true")
         self.scatter.getPlotItem().setLabel("bottom", "true")
         self.scatter.getPlotItem().setLabel("left", "predicted")
         self.series = _plot("one sequence")
@@ -136,10 +165,10 @@ class RegressionView(QSplitter):
         steps = np.arange(len(x), dtype=np.float64)
         if len(pred) == len(x):  # many-to-many: an output per step
             at = steps
-            item.setTitle("<span style='font-size:10pt'>one sequence: its output at every step</span>")
+            item.setTitle("<span style='font-size:10pt'>output at every step</span>")
         else:  # forecaster: what comes after the window
             at = np.arange(len(x), len(x) + len(pred), dtype=np.float64)
-            item.setTitle("<span style='font-size:10pt'>the series and the forecast drawn over it</span>")
+            item.setTitle("<span style='font-size:10pt'>series and its forecast</span>")
         self.curves = {"input": (steps, x), "predicted": (at, pred)}
         if true is not None:
             self.curves["true"] = (at, true)

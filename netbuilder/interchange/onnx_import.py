@@ -1,0 +1,239 @@
+"""Import an ONNX model file as a NetBuilder graph with its weights.
+
+Each ONNX node maps onto one catalog layer (rules in onnx_ops.py); its
+initializers become the layer's state_dict entries. Anything without a
+catalog equivalent is listed by op type and node name, and what depends on
+it is left out too — never a silently different model. When the graph is
+complete, the compiled graph and onnxruntime run the same random batch and
+the report gives the largest difference.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from netbuilder.core.graph import Graph, GraphError
+from netbuilder.interchange.fx_result import ImportResult, Skipped
+from netbuilder.interchange.fx_rules import Unmappable
+from netbuilder.interchange.onnx_ops import RULES, Mapped, OpContext
+
+INSTALL_HINT = "reading ONNX files needs the onnx package: pip install 'netbuilder[onnx]'"
+_DTYPES = {1: "float32", 7: "int64"}  # onnx.TensorProto.FLOAT / INT64
+_ALIASES = ("Identity", "Dropout")  # ops that pass their input through in inference
+DX, DY = 200.0, 110.0
+
+
+class OnnxImportError(ValueError):
+    """The file cannot be imported at all; the message says why."""
+
+
+@dataclass
+class OnnxImportResult(ImportResult):
+    weights: dict[str, Any] = field(default_factory=dict)  # the compiled graph's state_dict (torch tensors)
+    checked_with: str = ""  # onnxruntime, or onnx.reference without it
+    module: Any = None  # the compiled graph with the weights loaded
+
+    def report(self) -> str:
+        lines = super().report().splitlines()
+        lines[0] = "read the ONNX graph"
+        lines[1] = lines[1].replace("parameters:", "weight values:").replace("in the original", "in the file")
+        if self.max_abs_diff is not None:
+            lines[2] = (f"outputs match {self.checked_with} on a random batch (max |difference| "
+                        f"{self.max_abs_diff:.1e})")
+        return "\n".join(lines)
+
+
+def import_onnx(path: str | Path, name: str | None = None, verify: bool = True) -> OnnxImportResult:
+    """Read `path` and build the graph; raises OnnxImportError when nothing can be imported."""
+    model = _read(Path(path))
+    importer = _Importer(model, name or Path(path).stem)
+    result = importer.run()
+    if result.complete:
+        _finish(result, importer, Path(path), verify)
+    return result
+
+
+def _read(path: Path) -> Any:
+    try:
+        import onnx
+    except ImportError:
+        raise OnnxImportError(INSTALL_HINT) from None
+    if not path.is_file():
+        raise OnnxImportError(f"{path}: no such file")
+    try:
+        model = onnx.load(str(path))
+        onnx.checker.check_model(model)
+    except Exception as exc:  # DecodeError, ValidationError, OSError: all mean "not a usable ONNX file"
+        raise OnnxImportError(f"{path}: not a valid ONNX model ({str(exc).strip().splitlines()[0][:200]})") from None
+    try:
+        return onnx.shape_inference.infer_shapes(model)
+    except Exception:  # without inferred ranks, rules that need one say so by node
+        return model
+
+
+class _Importer:
+    def __init__(self, model: Any, name: str):
+        import onnx.numpy_helper as nh
+
+        self.onnx = model.graph
+        self.graph = Graph(name=_safe_name(name))
+        self.result = OnnxImportResult(self.graph, traced_with="ONNX")
+        self.consts: dict[str, np.ndarray] = {t.name: nh.to_array(t) for t in self.onnx.initializer}
+        self.dims: dict[str, list[int | None]] = {}
+        for info in [*self.onnx.input, *self.onnx.value_info, *self.onnx.output]:
+            if info.type.tensor_type.HasField("shape"):
+                self.dims[info.name] = [d.dim_value if d.HasField("dim_value") else None
+                                        for d in info.type.tensor_type.shape.dim]
+        self.values: dict[str, tuple[str, int]] = {}  # ONNX tensor -> (node id, output port)
+        self.mapped: dict[str, Mapped] = {}  # node id -> what made it (weights, for folding a bias)
+        self.uses: dict[str, int] = {}  # ONNX tensor -> how many nodes read it
+        for node in self.onnx.node:
+            for t in node.input:
+                self.uses[t] = self.uses.get(t, 0) + 1
+        self.batch: int | None = None
+
+    def run(self) -> OnnxImportResult:
+        self._inputs()
+        for node in self.onnx.node:
+            self._node(node)
+        for out in self.onnx.output:
+            self._output(out.name)
+        self.result.original_params = sum(int(self.consts[t.name].size) for t in self.onnx.initializer
+                                          if self.consts[t.name].dtype.kind == "f")
+        _layout(self.graph)
+        return self.result
+
+    def _inputs(self) -> None:
+        for info in self.onnx.input:
+            if info.name in self.consts:
+                continue  # old exporters list initializers as inputs too
+            tensor = info.type.tensor_type
+            dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
+            if tensor.elem_type not in _DTYPES or len(dims) < 2:
+                raise OnnxImportError(f"input {info.name!r}: only float32/int64 tensors with a batch dim and at "
+                                      f"least one more are supported (got element type {tensor.elem_type}, "
+                                      f"{len(dims)} dims)")
+            self.batch = self.batch or dims[0]
+            nid = self._add("Input", {"shape": dims[1:], "dtype": _DTYPES[tensor.elem_type]}, info.name)
+            self.values[info.name] = (nid, 0)
+
+    def _node(self, node: Any) -> None:
+        label = f"{node.op_type} {node.name or node.output[0]!r}"
+        if node.op_type == "Constant":
+            self._constant(node, label)
+            return
+        if node.op_type in _ALIASES and node.input[0] in self.values:
+            self.values[node.output[0]] = self.values[node.input[0]]
+            return
+        if node.op_type in _ALIASES and node.input[0] in self.consts:  # exporters dedupe equal initializers
+            self.consts[node.output[0]] = self.consts[node.input[0]]
+            return
+        missing = [t for t in node.input if t and t not in self.values and t not in self.consts]
+        if missing:
+            self._skip(node, label, f"its input {missing[0]!r} was not imported")
+            return
+        if self._fold_bias(node):
+            return
+        rule = RULES.get(node.op_type)
+        if rule is None:
+            self._skip(node, label, f"no catalog layer for the ONNX op {node.op_type}")
+            return
+        try:
+            mapped = rule(OpContext(node, self.consts, self.dims, self.batch))
+            nid = self._add(mapped.type, mapped.params, node.name or node.output[0])
+        except (Unmappable, GraphError) as exc:
+            self._skip(node, label, str(exc))
+            return
+        self.mapped[nid] = mapped
+        for port, tensor in enumerate(mapped.inputs):
+            src, src_port = self.values[tensor]
+            self.graph.add_edge(src, nid, src_port, port, check_cycle=False)
+        self.values[node.output[0]] = (nid, 0)
+
+    def _constant(self, node: Any, label: str) -> None:
+        import onnx
+
+        attr = {a.name: a for a in node.attribute}
+        if "value" not in attr:
+            self._skip(node, label, "only Constant with a tensor 'value' is read")
+            return
+        self.consts[node.output[0]] = onnx.numpy_helper.to_array(attr["value"].t)
+
+    def _fold_bias(self, node: Any) -> bool:
+        """MatMul(x, W) + b (how ONNX writes a Linear on 3-d input) → one Linear with a bias."""
+        if node.op_type != "Add" or len(node.input) != 2:
+            return False
+        for x, b in (node.input, reversed(node.input)):
+            bias = self.consts.get(b)
+            src = self.values.get(x)
+            owner = self.mapped.get(src[0]) if src else None
+            if (bias is None or owner is None or owner.type != "Linear" or owner.params["bias"]
+                    or self.uses.get(x) != 1 or bias.size != owner.params["out_features"]):
+                continue
+            owner.params["bias"] = True
+            owner.weights["bias"] = bias.reshape(-1).copy()
+            self.graph.set_params(src[0], {"bias": True})
+            self.values[node.output[0]] = src
+            return True
+        return False
+
+    def _output(self, tensor: str) -> None:
+        if tensor not in self.values:
+            return  # its producer is already listed as skipped
+        nid = self._add("Output", {}, f"out_{tensor}")
+        src, port = self.values[tensor]
+        self.graph.add_edge(src, nid, port, 0, check_cycle=False)
+
+    def _skip(self, node: Any, label: str, reason: str) -> None:
+        self.result.skipped.append(Skipped(node.name or node.output[0], label, reason))
+
+    def _add(self, type_name: str, params: dict, onnx_name: str) -> str:
+        nid = _node_id(onnx_name, type_name, self.graph)
+        self.graph.add_node(type_name, params, id=nid)
+        return nid
+
+
+def _node_id(onnx_name: str, type_name: str, graph: Graph) -> str:
+    """'/layer1/conv1/Conv' -> 'layer1_conv1' (the PyTorch module path); unique."""
+    parts = [p for p in onnx_name.split("/") if p]
+    base = "_".join(parts[:-1] if len(parts) > 1 else parts)
+    base = re.sub(r"\W", "_", base).strip("_")
+    if not base or base[0].isdigit():
+        base = f"{type_name.lower()}_{base}" if base else ""
+    if not base:
+        return graph.new_id(type_name)
+    nid, i = base, 2
+    while nid in graph.nodes:
+        nid, i = f"{base}_{i}", i + 1
+    return nid
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^\w .-]", "_", name)[:80] or "imported"
+
+
+def _layout(graph: Graph) -> None:
+    """Columns by topological generation (left → right), rows centred."""
+    import networkx as nx
+
+    dag = nx.DiGraph()
+    dag.add_nodes_from(graph.nodes)
+    dag.add_edges_from((e.src, e.dst) for e in graph.edges)
+    order = {nid: i for i, nid in enumerate(graph.nodes)}
+    for col, generation in enumerate(nx.topological_generations(dag)):
+        members = sorted(generation, key=order.__getitem__)
+        for row, nid in enumerate(members):
+            graph.move_node(nid, (col * DX, (row - (len(members) - 1) / 2) * DY))
+
+
+def _finish(result: OnnxImportResult, imp: _Importer, path: Path, verify: bool) -> None:
+    from netbuilder.interchange.onnx_weights import load_weights, verify_outputs
+
+    load_weights(result, imp.mapped)
+    if verify:
+        verify_outputs(result, path, [i.name for i in imp.onnx.input if i.name not in imp.consts])

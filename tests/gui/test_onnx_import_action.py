@@ -1,0 +1,77 @@
+"""File ▸ Import from ONNX…: opens an ONNX file as a network; unmapped ops are reported by node."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from gui_helpers import small_graph
+from torch import nn
+
+from netbuilder.gui import export_actions
+
+
+class _Net(nn.Module):
+    def __init__(self, odd: bool = False) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.fc = nn.Linear(2 * 4 * 4, 3)
+        self.odd = odd
+
+    def forward(self, x):
+        y = torch.relu(self.conv(x))
+        y = torch.cos(y) if self.odd else y
+        return self.fc(torch.flatten(y, 1))
+
+
+def _onnx(tmp_path, odd: bool = False) -> str:
+    path = tmp_path / ("odd.onnx" if odd else "net.onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_Net(odd).eval(), (torch.randn(2, 1, 6, 6),), str(path), dynamo=False,
+                          input_names=["x"], dynamic_axes={"x": {0: "batch"}}, opset_version=17)
+    return str(path)
+
+
+@pytest.fixture
+def reports(monkeypatch):
+    shown: list[tuple[str, str, str]] = []
+    monkeypatch.setattr(export_actions, "show_report",
+                        lambda parent, title, text, details="", warning=False: shown.append((title, text, details)))
+    return shown
+
+
+def _file_menu_texts(window) -> list[str]:
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "File")
+    return [a.text().replace("&", "") for a in menu.actions() if a.text()]
+
+
+def test_the_file_menu_offers_onnx_right_after_pytorch(make_window):
+    texts = _file_menu_texts(make_window(small_graph()))
+    assert texts[texts.index("Import from PyTorch…") + 1] == "Import from ONNX…"
+
+
+def test_triggering_the_action_opens_the_chosen_onnx_file(make_window, reports, monkeypatch, tmp_path):
+    window = make_window(small_graph())
+    path = _onnx(tmp_path)
+    monkeypatch.setattr(export_actions, "choose_open_path", lambda parent, title, flt: path)
+    window.onnx_import_action.trigger()
+    types = sorted(n.type for n in window.graph.nodes.values())
+    assert types == sorted(["Input", "Conv2d", "ReLU", "Flatten", "Linear", "Output"])
+    assert set(window.scene.node_items) == set(window.graph.nodes)
+    assert reports == [] and "outputs match the ONNX model" in window.statusBar().currentMessage()
+
+
+def test_unmapped_ops_and_bad_files_are_reported(make_window, reports, tmp_path):
+    from netbuilder.gui.onnx_import_action import import_onnx_file
+
+    window = make_window(small_graph())
+    result = import_onnx_file(window, _onnx(tmp_path, odd=True))
+    assert result is not None and not result.complete
+    title, _, details = reports[-1]
+    assert title == "Imported with parts missing" and "no catalog layer for the ONNX op Cos" in details
+    bad = tmp_path / "bad.onnx"
+    bad.write_text("hello")
+    assert import_onnx_file(window, str(bad)) is None
+    assert reports[-1][0] == "Import failed" and "not a valid ONNX model" in reports[-1][1]
