@@ -223,9 +223,25 @@ def _failed(message: str, kind: str = "error") -> dict[str, Any]:
     return {"event": "failed", "message": message, "step": None, "kind": kind}
 
 
+def _exit_with_parent() -> None:
+    """daemon=True ends the child when the parent exits normally, not when it is killed (kill -9, a
+    crash): then a thread that waits on the parent's sentinel ends the child too, so no orphan keeps
+    a GPU busy."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(3)
+
+    threading.Thread(target=watch, name="netbuilder-parent-watch", daemon=True).start()
+
+
 def _child_main(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | None, events: Any,
                 control: Any) -> None:
     """The child process: train, sending every event as a dict."""
+    _exit_with_parent()
     try:
         from netbuilder.train.trainer import Trainer
 
