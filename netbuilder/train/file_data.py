@@ -11,12 +11,14 @@ import gzip
 import io
 import os
 import struct
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from netbuilder.train.data import DataError, Dataset, class_index, finish_targets
+from netbuilder.train.data_limits import gunzip_capped, max_data_bytes, too_big
 
 
 def loader_for(path: str) -> Callable[[str, dict[str, Any], Any], Dataset]:
@@ -64,9 +66,12 @@ def load_csv(path: str, options: dict[str, Any], hint: Any = None) -> Dataset:
 
 def _read_rows(path: str, options: dict[str, Any]) -> tuple[list[list[str]], list[str] | None]:
     try:
-        opener = gzip.open if path.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as f:
-            text = f.read()
+        if path.endswith(".gz"):
+            with open(path, "rb") as f:
+                text = gunzip_capped(f.read(), path).decode("utf-8-sig")
+        else:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                text = f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read the file ({exc})") from None
     delimiter = options.get("delimiter") or _sniff(text)
@@ -132,6 +137,7 @@ def _target_column(path: str, target: Any, header: list[str] | None, ncols: int)
 # --------------------------------------------------------------------- NPZ
 def load_npz(path: str, options: dict[str, Any], hint: Any = None) -> Dataset:
     """Arrays 'x' (samples first) and optionally 'y' (labels or targets)."""
+    _check_npz_size(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
@@ -156,6 +162,17 @@ def load_npz(path: str, options: dict[str, Any], hint: Any = None) -> Dataset:
     return finish_targets(Path(path).name, x.astype(np.float32), y, options, class_names, image_shape)
 
 
+def _check_npz_size(path: str) -> None:
+    """A zip bomb declares its sizes in the directory: refuse before decompressing anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # np.load reports an unreadable file below
+    if total > max_data_bytes():
+        raise too_big(path, "the arrays", total, max_data_bytes())
+
+
 # --------------------------------------------------------------------- IDX
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -166,7 +183,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         with open(path, "rb") as f:
             raw = f.read()
         if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+            raw = gunzip_capped(raw, path)  # a gzip bomb stops at the limit, before filling memory
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DataError(f"{path}: cannot read the file ({exc})") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from netbuilder.train.data import DataError, Dataset
+from netbuilder.train.data_limits import check_pixels
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NETPBM = (".pgm", ".ppm", ".pbm", ".pnm")
@@ -39,6 +40,7 @@ def read_image(path: Path) -> np.ndarray:
     try:
         if pil is not None:
             with pil.open(path) as im:
+                check_pixels(path, *im.size)  # the header only: nothing is decoded yet
                 im = im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB" if im.mode != "L" else "L")
                 a = np.asarray(im)
         elif suffix == ".png":
@@ -52,6 +54,10 @@ def read_image(path: Path) -> np.ndarray:
         if isinstance(exc, DataError):
             raise
         raise DataError(f"{path}: cannot read the image ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 — Pillow's DecompressionBombError and its warning (as error)
+        if type(exc).__name__.startswith("DecompressionBomb"):
+            raise DataError(f"{path}: refused, the image is too large to decode safely ({exc})") from None
+        raise
     return a[:, :, None] if a.ndim == 2 else a
 
 
@@ -68,6 +74,7 @@ def decode_png(raw: bytes) -> np.ndarray:
         pos += 12 + length
         if tag == b"IHDR":
             width, height, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            check_pixels("PNG", width, height)
             if interlace:
                 raise ValueError("interlaced PNG needs Pillow")
         elif tag == b"PLTE":
@@ -80,7 +87,10 @@ def decode_png(raw: bytes) -> np.ndarray:
     bits = depth * channels
     stride = (width * bits + 7) // 8
     bpp = max(1, bits // 8)
-    data = np.frombuffer(zlib.decompress(b"".join(idat)), np.uint8)
+    expected = height * (stride + 1)  # never inflate more than the header's image needs
+    data = np.frombuffer(zlib.decompressobj().decompress(b"".join(idat), expected), np.uint8)
+    if len(data) != expected:
+        raise ValueError(f"PNG data holds {len(data)} bytes, its {width}×{height} header needs {expected}")
     rows = _unfilter(data.reshape(height, stride + 1), bpp)
     if depth < 8:
         values = np.unpackbits(rows, axis=1)[:, :width * depth].reshape(height, width, depth)
