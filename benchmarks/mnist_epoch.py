@@ -135,7 +135,7 @@ def measure(quick: bool) -> dict:
     note = f"{train:,} + {test:,} samples, {-(-train // BATCH)} steps"
     return {
         "mnist_epoch.trainer_vs_hand": {"ratio": pair("trainer", "hand"), "target": TARGET, "note": note,
-                                        "trainer_epoch_ms": ms["trainer"], "hand_epoch_ms": ms["hand"]},
+                                        "trainer_epoch_ms": ms["trainer"], "hand_ms": ms["hand"]},
         "mnist_epoch.dataloader_vs_hand": {"ratio": pair("dataloader", "hand"),
                                            "dataloader_epoch_ms": ms["dataloader"]},
         "mnist_epoch.trainer_vs_dataloader": {"ratio": pair("trainer", "dataloader")},

@@ -80,8 +80,8 @@ def ae_conv_fashion() -> Graph:
     b = Builder(
         "Convolutional autoencoder on Fashion-MNIST",
         "A convolutional autoencoder on Fashion-MNIST clothing images (pixels in [0, 1], not normalised, so "
-        "the sigmoid output can match them): stride-2 3×3 convolutions shrink 1×28×28 to 16×14×14 and a "
-        "32×7×7 code, transposed convolutions (stride 2, output_padding 1) grow it back to 16×14×14 and "
+        "the sigmoid output can match them): stride-2 3×3 convolutions shrink 1×28×28 to 16×14×14 and an "
+        "8×7×7 code — 392 numbers for 784 pixels, a bottleneck —, transposed convolutions (stride 2, output_padding 1) grow it back to 16×14×14 and "
         "1×28×28. out = (n−1)·s − 2p + k + output_padding: (7−1)·2 − 2 + 3 + 1 = 14. No labels are used: the "
         "loss is the per-pixel error between output and input; open the samples view to compare them. Nets "
         "of this size typically reach a per-pixel mean squared error of about 0.005–0.01 on the test images "
@@ -93,7 +93,7 @@ def ae_conv_fashion() -> Graph:
     up = {"kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1}
     x = b.chain(x, [
         ("enc_conv1", "Conv2d", {"out_channels": 16, **down}), ("enc_relu1", "ReLU"),
-        ("enc_conv2", "Conv2d", {"out_channels": 32, **down}), ("code", "ReLU"),
+        ("enc_conv2", "Conv2d", {"out_channels": 8, **down}), ("code", "ReLU"),
         ("dec_deconv1", "ConvTranspose2d", {"out_channels": 16, **up}), ("dec_relu1", "ReLU"),
         ("dec_deconv2", "ConvTranspose2d", {"out_channels": 1, **up}), ("pixels", "Sigmoid"),
     ])

@@ -25,7 +25,7 @@ from netbuilder.train.setup import _load_data  # noqa: E402  (the trainer's own 
 PRESETS = {
     "lenet5_mnist": ("mnist", "classification", 61_706),
     "mlp_mnist": ("mnist", "classification", 235_146),
-    "ae_conv_fashion": ("fashion_mnist", "reconstruction", 9_569),
+    "ae_conv_fashion": ("fashion_mnist", "reconstruction", 2_633),
     "vae_fashion": ("fashion_mnist", "reconstruction", 652_824),
     "vgg_cifar10": ("cifar10", "classification", 1_148_874),
     "resnet20_cifar10": ("cifar10", "classification", 272_474),
