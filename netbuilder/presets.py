@@ -119,6 +119,8 @@ def _count(graph: Graph) -> int:
 def infer_group(graph: Graph) -> str:
     """The menu group of a graph from what it contains."""
     types = {n.type for n in graph}
+    if "RepeatVector" in types and types & {"RNN", "LSTM", "GRU"}:
+        return "RNNs"  # one-to-many: a vector unrolled into a sequence, whatever it is trained to give
     if types & {"Sampling", "RBM", "Encoder", "Decoder", "ConvEncoder", "ConvDecoder"} or \
             graph.training.get("task") == "reconstruction":
         return "Autoencoders & generative"
