@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import heapq
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -19,6 +20,8 @@ import networkx as nx
 from netbuilder.core.errors import GraphError
 from netbuilder.core.groups import Group, GroupsMixin
 from netbuilder.core.params import ParamError
+
+_log = logging.getLogger(__name__)
 from netbuilder.core.sharing import SharingMixin
 from netbuilder.core.spec import LayerSpec, get_spec, has_spec
 
@@ -120,7 +123,11 @@ class Graph(GroupsMixin, SharingMixin):
             self.structure_revision += 1
         event = GraphEvent(kind, **kw)
         for listener in list(self._listeners):
-            listener(event)
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 — one broken view must not leave the others stale
+                # the edit itself is done and consistent; every other listener still hears of it
+                _log.exception("graph listener %r failed on %s", listener, kind)
 
     # ----------------------------------------------------------------- nodes
     def new_id(self, type_name: str) -> str:
