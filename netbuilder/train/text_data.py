@@ -99,11 +99,9 @@ def _rows(path: str, options: dict[str, Any]) -> tuple[list[list[str]], list[str
 
 
 def _column(path: str, chosen: Any, header: list[str] | None, width: int, option: str) -> int:
-    if isinstance(chosen, str) and not chosen.lstrip("-").isdigit():
-        if not header or chosen not in header:
-            raise DataError(f"{path}: option {option}: no column named {chosen!r}; columns: {', '.join(header or [])}")
-        return header.index(chosen)
-    index = int(chosen)
-    if not -width <= index < width:
-        raise DataError(f"{path}: option {option}: column {index} is out of range (the file has {width} columns)")
-    return index % width
+    from netbuilder.train.file_data import _target_column  # the CSV loader's rule: a header name or an index
+
+    index = _target_column(path, chosen, header, width)
+    if index is None:
+        raise DataError(f"{path}: option {option} must name a column (a header name or an index)")
+    return index
