@@ -36,7 +36,8 @@ CATALOG: dict[str, str] = {
     "ae_conv": "Autoencoders & generative", "vae": "Autoencoders & generative", "rbm": "Autoencoders & generative",
     "deep_sigmoid_mlp": "Dense", "deep_relu_bn_mlp": "Dense", "rnn_exploding": "RNNs", "rnn_clipped": "RNNs",
     "vit_digits": "CNNs", "mobilenet_v3_digits": "CNNs", "rnn_one_to_many": "RNNs", "siamese_digits": "Dense",
-    "lstm_sentiment": "RNNs",
+    "lstm_sentiment": "RNNs", "transformer_sentiment": "RNNs", "rnn_one_to_one": "RNNs",
+    "mobilenet_v3_small": "CNNs", "efficientnet_b0": "CNNs",
     "lenet5_mnist": "CNNs", "mlp_mnist": "Dense", "ae_conv_fashion": "Autoencoders & generative",
     "vae_fashion": "Autoencoders & generative", "vgg_cifar10": "CNNs", "resnet20_cifar10": "CNNs",
     "mobilenet_v2_cifar10": "CNNs",
@@ -124,8 +125,8 @@ def infer_group(graph: Graph) -> str:
     if types & {"Sampling", "RBM", "Encoder", "Decoder", "ConvEncoder", "ConvDecoder"} or \
             graph.training.get("task") == "reconstruction":
         return "Autoencoders & generative"
-    if types & {"RNN", "LSTM", "GRU"}:
-        return "RNNs"
+    if types & {"RNN", "LSTM", "GRU", "Embedding"}:
+        return "RNNs"  # sequence models: a text Transformer sits with the LSTM it is compared to
     if types & {"Conv1d", "Conv2d"}:
         return "CNNs"
     return "Dense"

@@ -22,6 +22,7 @@ if str(HERE) not in sys.path:  # the _gen helpers live beside this script
 from _gen import autoencoders, cnn_classic, cnn_modern, cnn_small, dense_rnn  # noqa: E402
 from _gen import health as health_presets  # noqa: E402
 from _gen import modern  # noqa: E402
+from _gen import imagenet_modern  # noqa: E402
 from _gen import text as text_presets  # noqa: E402
 from _gen import real_data  # noqa: E402
 
@@ -67,6 +68,10 @@ PRESETS: dict[str, Callable[[], Graph]] = {
     "ae_conv_fashion": real_data.ae_conv_fashion, "vae_fashion": real_data.vae_fashion,
     "vgg_cifar10": real_data.vgg_cifar10, "resnet20_cifar10": real_data.resnet20_cifar10,
     "mobilenet_v2_cifar10": real_data.mobilenet_v2_cifar10,
+    "mobilenet_v3_small": imagenet_modern.mobilenet_v3_small,
+    "efficientnet_b0": imagenet_modern.efficientnet_b0,
+    "transformer_sentiment": text_presets.transformer_sentiment,
+    "rnn_one_to_one": modern.rnn_one_to_one,
 }
 
 

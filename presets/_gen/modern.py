@@ -109,3 +109,17 @@ def siamese_digits() -> Graph:
     y = b.chain(y, [("joined_act", "ReLU"), ("head", "Linear", {"out_features": 10})])
     b.output(y)
     return b.finish()
+
+
+def rnn_one_to_one() -> Graph:
+    b = Builder(
+        "One-to-one RNN (one step: a plain network)",
+        "The fourth sequence shape of the course, one-to-one: a single input step gives a single output — an "
+        "RNN read over one time step is an ordinary dense layer with a tanh (hᵗ⁻¹ is zero, so U never acts). "
+        "Each iris flower is a sequence of 1 step × 4 measurements. Compare with mlp_iris: same curves, "
+        "4 × 16 + 16 × 16 + 2 × 16 weights in the RNN, of which the 16 × 16 recurrent ones stay unused.",
+        classification("iris", lr=0.01, epochs=60, batch_size=16, standardize=True),
+    )
+    x = b.input([1, 4])
+    b.output(b.chain(x, [("rnn", "RNN", {"hidden_size": 16}), ("fc", "Linear", {"out_features": 3})]))
+    return b.finish()

@@ -17,8 +17,10 @@ EXACT_PARAMS = {
     "resnet18": 11_689_512,
     "googlenet": 6_624_904,
     "mobilenet_v2": 3_504_872,
+    "mobilenet_v3_small": 2_542_856,  # torchvision's counts, as published
+    "efficientnet_b0": 5_288_548,
 }
-IMAGENET_SIZED = ("alexnet", "vgg16", "resnet18", "googlenet", "mobilenet_v2")
+IMAGENET_SIZED = ("alexnet", "vgg16", "resnet18", "googlenet", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0")
 DIVERGES = ("rnn_exploding",)  # made to explode (tests/train/test_health.py checks that it does)
 # train on downloaded datasets (mnist, cifar10...): test_real_data_presets.py trains them on generated files
 NAMED_DATA = ("lenet5_mnist", "mlp_mnist", "ae_conv_fashion", "vae_fashion", "vgg_cifar10", "resnet20_cifar10",
