@@ -25,6 +25,7 @@ from netbuilder.gui.document import Document
 from netbuilder.gui.editor import Editor
 from netbuilder.gui.export_actions import install as install_export_actions
 from netbuilder.gui.onnx_import_action import install as install_onnx_import
+from netbuilder.gui.sharing_actions import install as install_sharing
 from netbuilder.gui.inspector import Inspector
 from netbuilder.gui.live import LiveShapes
 from netbuilder.gui.palette import Palette
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         install_export_actions(self)  # File ▸ Import/Export/Compare, Compare panel, budget bar
         install_onnx_import(self)  # File ▸ Import from ONNX…
+        install_sharing(self)  # Edit ▸ Share Weights With… / Stop Sharing Weights
         self._connect()
         self._retitle()
         self.resize(1500, 940)
@@ -251,6 +253,7 @@ class MainWindow(QMainWindow):
         group_actions.add_to_context_menu(self, menu, scene_pos)
         if self.scene.selected_node_ids():
             menu.addActions([a["copy"], a["cut"], a["duplicate"], a["delete"]])
+            self.sharing_actions.add_to_context_menu(menu)
         elif self.scene.selected_edges():
             menu.addAction(a["delete"])
         else:

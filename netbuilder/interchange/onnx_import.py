@@ -145,6 +145,8 @@ class _Importer:
             return
         try:
             mapped = rule(OpContext(node, self.consts, self.dims, self.batch))
+            if any(t not in self.values for t in mapped.inputs):
+                raise Unmappable("a constant where NetBuilder needs a computed tensor")
             nid = self._add(mapped.type, mapped.params, node.name or node.output[0])
         except (Unmappable, GraphError) as exc:
             self._skip(node, label, str(exc))

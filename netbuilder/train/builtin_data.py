@@ -122,11 +122,31 @@ def _rng(options: dict[str, Any]) -> np.random.Generator:
     return np.random.default_rng(int(options.get("seed", 0)))
 
 
+# Caps on generated sizes: a typo (n_samples 10**12, window 10**9) is refused by name instead of
+# filling the memory. MAX_VALUES bounds the product (80 MB of float32; sine builds it in float64 twice).
+MAX_COUNTS = {"n_samples": 10_000_000, "n_features": 100_000, "centers": 100_000, "window": 1_000_000}
+MAX_VALUES = 20_000_000
+
+
 def _count(options: dict[str, Any], key: str, default: int, lo: int = 1) -> int:
     value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise DataError(f"dataset option '{key}' must be a whole number ≥ {lo}, got {value!r}")
+    hi = MAX_COUNTS.get(key, MAX_VALUES)
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo or value > hi:
+        raise DataError(f"dataset option '{key}' must be a whole number from {lo} to {hi:,}, got {_brief(value)}")
     return value
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _total(name: str, *sizes: int) -> None:
+    total = math.prod(sizes)
+    if total > MAX_VALUES:
+        shape = " × ".join(f"{s:,}" for s in sizes)
+        raise DataError(f"dataset {name!r}: {shape} = {total:,} values, more than the limit of {MAX_VALUES:,}; "
+                        "lower n_samples or the other sizes")
 
 
 def load_moons(options: dict[str, Any], hint: Any = None) -> Dataset:
@@ -152,6 +172,7 @@ def load_blobs(options: dict[str, Any], hint: Any = None) -> Dataset:
     d = _count(options, "n_features", default_features)
     k = _count(options, "centers", 3)
     n = _count(options, "n_samples", 300, k)
+    _total("gaussian_blobs", n, d)
     std = float(options.get("cluster_std", 1.0))
     rng = _rng(options)
     centres = rng.uniform(-10, 10, size=(k, d))
@@ -169,6 +190,7 @@ def load_sine(options: dict[str, Any], hint: Any = None) -> Dataset:
     default_window = hint[0] if hint and hint[0] else 16
     window = _count(options, "window", default_window, 2)
     n = _count(options, "n_samples", 1000, 2)
+    _total("sine", n, window)
     period = float(options.get("period", 25.0))
     noise = float(options.get("noise", 0.05))
     offset = float(options.get("offset", 2.0))

@@ -55,3 +55,21 @@ def check_pixels(where: object, width: int, height: int) -> None:
     if width * height > limit:
         raise DataError(f"{where}: the image claims {width}×{height} pixels, more than the limit of "
                         f"{limit:,} (set NETBUILDER_MAX_IMAGE_PIXELS to raise it)")
+
+
+MAX_CLASSES = 100_000  # one name per class is built: a label of 10⁹ must not build 10⁹ names
+
+
+def check_class_labels(where: object, y: object, task: str | None) -> None:
+    """Refuse whole-number labels so large that their classes (0..label) cannot be listed."""
+    import numpy as np  # numpy only here: the limits above stay import-light
+
+    if task != "classification" or not isinstance(y, np.ndarray) or not y.size:
+        return
+    if not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)):
+        return
+    top = float(y.max())
+    if top >= MAX_CLASSES:
+        raise DataError(f"{where}: class label {top:g} means {top + 1:,.0f} classes, more than the limit of "
+                        f"{MAX_CLASSES:,}; labels must be 0, 1, 2, ... (is this a regression target? "
+                        "set the dataset option task to 'regression')")

@@ -17,8 +17,17 @@ from typing import Any, Callable
 
 import numpy as np
 
-from netbuilder.train.data import DataError, Dataset, class_index, finish_targets
-from netbuilder.train.data_limits import gunzip_capped, max_data_bytes, too_big
+from netbuilder.train.data import DataError, Dataset, class_index, guess_task
+from netbuilder.train.data import finish_targets as _finish_targets
+from netbuilder.train.data_limits import check_class_labels, gunzip_capped, max_data_bytes, too_big
+
+
+def finish_targets(name: str, x: np.ndarray, y: np.ndarray | None, options: dict[str, Any],
+                   class_names: list[str] | None = None, image_shape: tuple[int, ...] | None = None) -> Dataset:
+    """data.finish_targets, after refusing labels whose class list could not be built."""
+    if y is not None:
+        check_class_labels(name, y, guess_task(y, options.get("task")))
+    return _finish_targets(name, x, y, options, class_names, image_shape)
 
 
 def loader_for(path: str) -> Callable[[str, dict[str, Any], Any], Dataset]:

@@ -33,7 +33,7 @@ import traceback
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from netbuilder.train.settings import resolve_settings
+from netbuilder.train.settings import file_checkpoint_path, resolve_settings
 
 __all__ = ["TrainingRun", "resolve_settings", "available_devices", "default_loss_terms"]
 
@@ -69,11 +69,22 @@ def default_loss_terms(graph: Any, task: str | None = None) -> list[dict[str, An
     return terms(graph, task)
 
 
+def confine_checkpoint(settings: dict[str, Any], graph_file: str | os.PathLike | None) -> dict[str, Any]:
+    """The CLI's rule for the GUI's runs: a checkpoint path the user did not choose (one that came
+    with the graph, "checkpoint_chosen" not True) is resolved beside `graph_file` (the current
+    folder for an unsaved graph) and may never lead outside it; SettingsError otherwise. Checked
+    here, in the parent, so a bad path is refused before a child starts."""
+    value = settings.get("checkpoint")
+    if value is None or value == "" or settings.get("checkpoint_chosen") is True:
+        return settings
+    return {**settings, "checkpoint": file_checkpoint_path(value, graph_file), "checkpoint_chosen": True}
+
+
 class TrainingRun:
     def __init__(self, graph_dict: dict[str, Any], settings: dict[str, Any] | None = None,
-                 resume: str | None = None) -> None:
+                 resume: str | None = None, graph_file: str | os.PathLike | None = None) -> None:
         self.graph_dict = graph_dict
-        self.settings = dict(settings or {})
+        self.settings = confine_checkpoint(dict(settings or {}), graph_file)
         self.resume_from = resume
         self._ctx = mp.get_context("spawn")
         self._process: Any = None

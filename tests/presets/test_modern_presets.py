@@ -7,7 +7,6 @@ import torch
 
 from netbuilder.core.compile import compile_graph
 from netbuilder.core.shapes import check
-from netbuilder.core.summary import summarize
 from netbuilder.presets import load_preset
 
 MODERN = ("vit_digits", "mobilenet_v3_digits", "rnn_one_to_many", "siamese_digits")
@@ -31,12 +30,11 @@ def test_the_siamese_towers_share_one_set_of_weights():
     assert "tower_left.weight" in names and not any(k.startswith("tower_right") for k in names)
     total = sum(p.numel() for p in model.parameters())
     assert total == (32 * 32 + 32) + (32 * 16 + 16) + (32 * 10 + 10)  # one tower, counted once, + the head
-    assert summarize(graph).total_params == total if hasattr(summarize(graph), "total_params") else True
 
 
 def test_the_one_to_many_rnn_turns_one_vector_into_a_sequence():
     report = check(load_preset("rnn_one_to_many"))
-    assert report.nodes["repeat"].inputs[0] == (16,) or list(report.nodes["repeat"].inputs[0]) == [16]
+    assert list(report.nodes["repeat"].inputs[0]) == [16]
     assert list(report.nodes["repeat"].outputs[0]) == [8, 16] and list(report.nodes["lstm"].outputs[0]) == [8, 32]
 
 
@@ -60,12 +58,13 @@ def test_a_few_training_steps_lower_the_loss_on_a_fixed_batch(name):
             return torch.nn.functional.mse_loss(out, x)
         return torch.nn.functional.cross_entropy(out, y)
 
-    first = float(loss_of())
+    torch.manual_seed(1)  # the same dropout masks before and after
+    first = float(loss_of().detach())
     for _ in range(8):
         opt.zero_grad()
         loss = loss_of()
         loss.backward()
         opt.step()
-    model.eval()
+    torch.manual_seed(1)
     with torch.no_grad():
         assert float(loss_of()) < first
