@@ -69,6 +69,9 @@ def train_and_screenshot(window: Any, args: Any) -> int:
         signal.signal(signal.SIGINT, previous)
         dock.run_ended.disconnect(ended)
     missing = _show_view(dock, getattr(args, "view", None))
+    health = getattr(window, "actions_", {}).get("health")
+    if getattr(args, "view", None) == "health" and health is not None:
+        health.setChecked(True)  # the canvas overlay too: nodes coloured by their statistic
     for _ in range(3):  # let the last setData and tab switch paint
         QApplication.processEvents()
     view = getattr(window, "view", None)
