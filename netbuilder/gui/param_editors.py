@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.params import Param
+from netbuilder.gui.big_int_spin import BigIntSpin
 
 INT_LIMIT = 2_000_000_000  # QSpinBox is 32-bit
 
@@ -51,11 +52,21 @@ class ParamEditor(QWidget):
         raise NotImplementedError
 
 
-def int_spin(param: Param, low: float | None = None, special: str = "") -> QSpinBox:
-    spin = QSpinBox()
+INT64 = 2**63 - 1
+
+
+def int_spin(param: Param, low: float | None = None, special: str = "") -> QSpinBox | BigIntSpin:
+    """A QSpinBox where the range fits 32 bits; beyond, a BigIntSpin, so every value the file
+    format accepts is shown as it is (never clamped to 2³¹ on the next edit)."""
     lo = param.min if low is None else low
-    spin.setRange(int(max(-INT_LIMIT, lo if lo is not None else -INT_LIMIT)),
-                  int(min(INT_LIMIT, param.max if param.max is not None else INT_LIMIT)))
+    lo = -INT64 if lo is None else int(lo)
+    hi = INT64 if param.max is None else int(param.max)
+    spin: QSpinBox | BigIntSpin
+    if -INT_LIMIT <= lo and hi <= INT_LIMIT:
+        spin = QSpinBox()
+    else:
+        spin = BigIntSpin()
+    spin.setRange(lo, hi)
     if special:
         spin.setSpecialValueText(special)
     spin.setAccelerated(True)

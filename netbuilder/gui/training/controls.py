@@ -18,9 +18,11 @@ from PySide6.QtWidgets import (
     QSpinBox, QToolButton, QWidget,
 )
 
+from netbuilder.gui.big_int_spin import BigIntSpin
 from netbuilder.gui.param_editors import FloatSpin
 from netbuilder.gui.training import downloads, engine
 from netbuilder.gui.training.loss_table import LossTable
+from netbuilder.train.settings import MAX_COUNT, MAX_SEED
 
 DATA_FILTER = "Data files (*.csv *.csv.gz *.npz *.idx *-ubyte *.ubyte *.gz);;All files (*)"
 
@@ -74,17 +76,19 @@ class TrainingControls(QWidget):
         self.optimizer.addItems(engine.optimizers())
         form.addRow("Optimizer", self.optimizer)
         # wide range, many decimals: the form must show any lr a file holds without rounding it
-        self.lr = _float_box(1e-15, 1e38, 15, "learning rate")
+        self.lr = _float_box(1e-300, 1e300, 323, "learning rate")  # every lr the trainer takes, unrounded
         form.addRow("Learning rate", self.lr)
-        self.batch_size = _int_box(1, 1 << 20, "samples per optimizer step")
+        self.batch_size = _int_box(1, MAX_COUNT, "samples per optimizer step")
         form.addRow("Batch size", self.batch_size)
-        self.epochs = _int_box(1, 1_000_000, "passes over the training set")
+        self.epochs = _int_box(1, MAX_COUNT, "passes over the training set")
         form.addRow("Epochs", self.epochs)
         self.device = QComboBox()
         self.device.setToolTip("auto picks a GPU when one is available")
         self.device.addItem("auto")
         form.addRow("Device", self.device)
-        self.seed = _int_box(0, 2**31 - 1, "random seed: same seed, same run")
+        self.seed = BigIntSpin()  # seeds are 64-bit: a QSpinBox would clamp them
+        self.seed.setRange(0, MAX_SEED)
+        self.seed.setToolTip("random seed: same seed, same run")
         form.addRow("Seed", self.seed)
 
         self.early = QCheckBox("no gain for")
