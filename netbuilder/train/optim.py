@@ -18,9 +18,9 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], s: dict[str, Any]) -> t
         return torch.optim.SGD(params, lr=lr, momentum=s["momentum"], nesterov=s["nesterov"] and s["momentum"] > 0,
                                weight_decay=wd)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr, betas=tuple(s.get("betas", (0.9, 0.999))), weight_decay=wd)
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+        return torch.optim.AdamW(params, lr=lr, betas=tuple(s.get("betas", (0.9, 0.999))), weight_decay=wd)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=s["momentum"] if s["momentum"] < 1 else 0.0,
                                    weight_decay=wd)

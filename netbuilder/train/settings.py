@@ -33,7 +33,8 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
       "optimizer": "adam",            # sgd | adam | adamw | rmsprop
       "lr": 0.001, "batch_size": 64, "epochs": 10, "seed": 0,
       "momentum": 0.0,                # sgd and rmsprop (PyTorch's default for both: 0)
-      "nesterov": false,              # sgd
+      "nesterov": false,              # Nesterov momentum (sgd, when momentum > 0)
+      "betas": [0.9, 0.999],          # adam and adamw: the running averages' decay rates (PyTorch's default)
       "weight_decay": 0.0,            # the optimizer's (decoupled for adamw)
       "device": "auto",               # auto | cpu | cuda | cuda:N | mps
       "amp": false,                   # mixed precision (float16 autocast + GradScaler), CUDA only
@@ -114,6 +115,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "momentum": 0.0,  # PyTorch's default for SGD and RMSprop; 0.9 kept LeNet/rmsprop at chance
     "nesterov": False,
+    "betas": [0.9, 0.999],
     "weight_decay": 0.0,
     "device": "auto",
     "amp": False,
@@ -159,6 +161,24 @@ def resolve_settings(graph_dict: dict[str, Any] | None, overrides: dict[str, Any
     return validate(merged)
 
 
+def settings_help() -> dict[str, str]:
+    """key → its help text, read from the block documented at the top of this module (one source)."""
+    helps: dict[str, str] = {}
+    key = None
+    for line in (__doc__ or "").splitlines():
+        found = re.match(r'\s*"(\w+)":[^#]*#\s?(.*)', line)
+        if found:
+            key = found.group(1)
+            helps[key] = found.group(2).strip()
+        elif key and re.match(r"\s+#\s", line):
+            helps[key] += " " + line.split("#", 1)[1].strip()
+        elif line.strip().startswith("Loss term objects"):
+            break
+        else:
+            key = None if line.strip() and not line.strip().startswith('"') else key
+    return helps
+
+
 def validate(s: dict[str, Any]) -> dict[str, Any]:
     s["optimizer"] = _choice(s, "optimizer", OPTIMIZERS)
     s["mode"] = _choice(s, "mode", MODES)
@@ -171,6 +191,7 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
     s["cd_k"] = _integer(s, "cd_k", 1)
     s["momentum"] = _number(s, "momentum", lo=0.0, hi=1.0)
     s["weight_decay"] = _number(s, "weight_decay", lo=0.0)
+    s["betas"] = _betas(s["betas"])
     s["val_split"] = _number(s, "val_split", lo=0.0, hi=0.9)
     if s["validation"] is not None and s["validation"] != "test":
         s["validation"] = _number(s, "validation", lo=0.0, hi=0.9)
@@ -313,6 +334,15 @@ def _loss_terms(terms: Any) -> list[dict[str, Any]]:
                 raise SettingsError(f"{name}: '{key}' must be a number, got {_brief(term[key])}")
         out.append({**term, "weight": float(weight)})
     return out
+
+
+def _betas(value: Any) -> list[float]:
+    ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(b, (int, float)) and not isinstance(b, bool) and _finite(b) and 0 <= b < 1 for b in value)
+    if not ok:
+        raise SettingsError(f"training setting 'betas' must be two numbers in [0, 1), e.g. [0.9, 0.999], "
+                            f"got {_brief(value)}")
+    return [float(b) for b in value]
 
 
 def _grad_clip(value: Any) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ from netbuilder.gui.big_int_spin import BigIntSpin
 from netbuilder.gui.param_editors import FloatSpin
 from netbuilder.gui.training import downloads, engine
 from netbuilder.gui.training.loss_table import LossTable
+from netbuilder.gui.training.more_settings import MoreSettings
 from netbuilder.train.settings import MAX_COUNT, MAX_SEED
 
 DATA_FILTER = "Data files (*.csv *.csv.gz *.npz *.idx *-ubyte *.ubyte *.gz);;All files (*)"
@@ -100,6 +101,17 @@ class TrainingControls(QWidget):
         row.addWidget(self.early)
         row.addWidget(self.patience)
         form.addRow("Early stop", row)
+        self.more_button = QToolButton()
+        self.more_button.setText("More settings")
+        self.more_button.setCheckable(True)
+        self.more_button.setToolTip("every other key of the training block: gradient clipping, RBM "
+                                    "contrastive divergence, momentum, betas, weight decay, schedule, split...")
+        self.more = MoreSettings(self)
+        self.more.setVisible(False)
+        self.more_button.toggled.connect(self.more.setVisible)
+        self.more.changed.connect(self.set_setting)
+        form.addRow(self.more_button)
+        form.addRow(self.more)
         for combo in (self.dataset, self.task, self.optimizer, self.device):
             # long file paths must not widen the dock
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -162,6 +174,7 @@ class TrainingControls(QWidget):
             self.patience.setEnabled(bool(early))
             self.patience.setValue(int(_patience(early)))
             self.loss.load(b.get("loss"), self._default_terms(), _node_refs(self.graph))
+            self.more.load(b)
         finally:
             self._loading = False
 
