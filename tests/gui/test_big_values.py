@@ -55,3 +55,23 @@ def test_an_unbounded_int_parameter_editor_shows_values_beyond_int32(qtbot):
     qtbot.addWidget(bounded)
     bounded.set_value(16)
     assert bounded.value() == 16
+
+
+def test_a_stride_of_2_to_the_31_shows_edits_and_undoes_without_overflow(make_window):
+    """The segfault of issue 16: QSpinBox.setValue(2**31) raised inside show_node, left the inspector
+    half-built, and the process died after a few undos."""
+    from gui_helpers import small_graph
+
+    graph = small_graph()
+    graph.set_params("conv", {"stride": 2**31})
+    window = make_window(graph)
+    for _ in range(3):
+        window.scene.select_nodes(["conv"])
+        inspector = window.inspector
+        assert inspector.node_id == "conv"
+        assert inspector.editors["stride"].value() == 2**31
+        inspector.editors["out_channels"].spin.setValue(7)
+        window.flush()
+        window.undo_stack.undo()
+        window.flush()
+        assert window.graph.nodes["conv"].params["stride"] == 2**31
