@@ -3,18 +3,14 @@ and canvas shading of each layer by its share of a cost.
 
 Memory is what training holds for one batch: the float32 weights plus every
 layer's forward activations for the batch size (from the training settings).
-Costs come from core.summary (modules built on the meta device, each count
-cached per type, params and input shapes, so an edit only rebuilds the nodes
-it changed), recomputed a moment after edits stop, a few milliseconds at a
-time between frames so a 20,000-node graph never freezes the editor.
+Costs come from core.summary (modules built on the meta device), recomputed
+a moment after edits stop.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QColor
@@ -35,8 +31,6 @@ LABELS = {"params": "Params", "macs": "MACs", "memory": "Memory"}
 DEFAULT_LIMITS = {"params": 200_000_000, "macs": 20_000_000_000, "memory": 16 * 1024**3}
 SHADE_TAG = "budget"
 DELAY_MS = 300
-# Longest stretch one slice of counting holds the GUI thread (a frame is 16 ms; issue 18)
-SLICE_S = 0.008
 _UNITS = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
           "B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 
@@ -54,35 +48,17 @@ class Costs:
 
 
 def graph_costs(graph: Graph, report: ShapeReport | None = None, batch_size: int = 1) -> Costs:
-    """All costs at once (parameter counts are cached per type, params and input shapes)."""
-    costs = Costs()
-    for costs in iter_graph_costs(graph, report, batch_size, slice_s=None):
-        pass
-    return costs
+    from netbuilder.core.summary import summary
 
-
-def iter_graph_costs(graph: Graph, report: ShapeReport | None, batch_size: int,
-                     slice_s: float | None = SLICE_S) -> Iterator[Costs | None]:
-    """Count node by node; yield None each time `slice_s` of work is done (so the caller can
-    return to the event loop), then the finished Costs last. slice_s None: never pause."""
-    from netbuilder.core.shapes import check
-    from netbuilder.core.summary import layer_row
-
-    report = report or check(graph)
+    result = summary(graph, report)
     costs = Costs(batch_size=batch_size, per_node={m: {} for m in METRICS})
-    deadline = time.perf_counter() + (slice_s or 0)
-    for nid in graph.topological_order():
-        row = layer_row(graph, report, nid)
+    for row in result.rows:
         memory = row.params * 4 + row.activation_bytes * batch_size
         for metric, value in (("params", row.params), ("macs", row.macs), ("memory", memory)):
             costs.per_node[metric][row.node] = value
-        if slice_s is not None and time.perf_counter() >= deadline:
-            yield None
-            deadline = time.perf_counter() + slice_s
-    costs.params = sum(costs.per_node["params"].values())
-    costs.macs = sum(costs.per_node["macs"].values())
+    costs.params, costs.macs = result.total_params, result.total_macs
     costs.memory = sum(costs.per_node["memory"].values())
-    yield costs
+    return costs
 
 
 def cost_shares(costs: Costs, metric: str) -> dict[str, float]:
@@ -226,13 +202,8 @@ class BudgetBar(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DELAY_MS)
-        self._timer.timeout.connect(self._begin_counting)
-        self._counting: Iterator[Costs | None] | None = None
-        self._step_timer = QTimer(self)  # runs the next slice after pending events and paints
-        self._step_timer.setSingleShot(True)
-        self._step_timer.setInterval(0)
-        self._step_timer.timeout.connect(self._count_slice)
-        live.checked.connect(self._graph_changed)
+        self._timer.timeout.connect(self.refresh)
+        live.checked.connect(lambda report: self._timer.start())
         # first costs after the window is up: counting imports torch (~1 s),
         # which in __init__ held back the first paint (benchmarks/README.md)
         self._timer.start()
@@ -241,42 +212,9 @@ class BudgetBar(QWidget):
         value = (self.graph.training or {}).get("batch_size", 1)
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
-    def _graph_changed(self, report=None) -> None:
-        self._counting = None  # a count of the old graph is stale: start over once edits stop
-        self._step_timer.stop()
-        self._timer.start()
-
-    def _begin_counting(self) -> None:
-        self._counting = iter_graph_costs(self.graph, self.live.report, self.batch_size())
-        self._count_slice()
-
-    def is_counting(self) -> bool:
-        return self._counting is not None
-
-    def _count_slice(self) -> None:
-        if self._counting is None:
-            return
-        try:
-            result = next(self._counting)
-        except KeyError:  # the graph changed under the count without a check yet: count again
-            self._counting = None
-            self._timer.start()
-            return
-        if result is None:
-            self._step_timer.start()
-            return
-        self._counting = None
-        self._show(result)
-
     def refresh(self) -> None:
-        """Count everything now (Limits changed, tests); edits count in slices instead."""
         self._timer.stop()
-        self._step_timer.stop()
-        self._counting = None
-        self._show(graph_costs(self.graph, self.live.report, self.batch_size()))
-
-    def _show(self, costs: Costs) -> None:
-        self.costs = costs
+        self.costs = graph_costs(self.graph, self.live.report, self.batch_size())
         for metric, bar in self.meters.items():
             value, limit = self.costs.total(metric), self.limits[metric]
             bar.setValue(min(1000, int(1000 * value / limit)))
@@ -315,5 +253,4 @@ class BudgetBar(QWidget):
             shade_nodes(self.scene, cost_shares(self.costs, metric), metric)
 
 
-__all__ = ["BudgetBar", "Costs", "LimitsDialog", "cost_shares", "graph_costs", "iter_graph_costs", "parse_amount",
-           "shade_nodes"]
+__all__ = ["BudgetBar", "Costs", "LimitsDialog", "cost_shares", "graph_costs", "parse_amount", "shade_nodes"]
