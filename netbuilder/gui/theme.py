@@ -77,6 +77,9 @@ def apply(app: QApplication, name: str) -> Theme:
     """Style the whole application; the canvas reads `current()` when it repaints."""
     global _current
     _current = by_name(name)
+    if app.property("netbuilder_theme") == _current.name:
+        return _current  # already styled: setStyle/setStyleSheet re-polish every widget (seconds with many)
+    app.setProperty("netbuilder_theme", _current.name)
     app.setStyle("Fusion")  # the same look on every platform, and QSS applies fully
     palette = QPalette()
     for role, colour in ((QPalette.ColorRole.Window, _current.window), (QPalette.ColorRole.Base, _current.window),
