@@ -84,7 +84,9 @@ class TrainingRun:
     def __init__(self, graph_dict: dict[str, Any], settings: dict[str, Any] | None = None,
                  resume: str | None = None, graph_file: str | os.PathLike | None = None) -> None:
         self.graph_dict = graph_dict
-        self.settings = confine_checkpoint(dict(settings or {}), graph_file)
+        # the rule applies to a path that came with a graph file; a path typed into the form is the user's own
+        self.settings = dict(settings or {}) if graph_file is None else confine_checkpoint(dict(settings or {}),
+                                                                                          graph_file)
         self.resume_from = resume
         self._ctx = mp.get_context("spawn")
         self._process: Any = None

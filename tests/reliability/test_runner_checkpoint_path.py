@@ -38,11 +38,13 @@ def test_a_symlinked_folder_leading_out_is_refused(tmp_path):
         TrainingRun(GRAPH, {"checkpoint": "link/c.pt"}, graph_file=tmp_path / "proj" / "g.json")
 
 
-def test_an_unsaved_graph_confines_to_the_current_folder(tmp_path, monkeypatch):
+def test_a_path_not_from_a_file_is_the_users_own(tmp_path, monkeypatch):
+    """No graph_file: the path was typed into the form (the user's choice), so it is kept as given."""
     monkeypatch.chdir(tmp_path)
-    assert TrainingRun(GRAPH, {"checkpoint": "c.pt"}).settings["checkpoint"] == str(tmp_path.resolve() / "c.pt")
+    assert TrainingRun(GRAPH, {"checkpoint": "c.pt"}).settings["checkpoint"] == "c.pt"
+    assert TrainingRun(GRAPH, {"checkpoint": str(tmp_path / "x.pt")}).settings["checkpoint"] == str(tmp_path / "x.pt")
     with pytest.raises(SettingsError):
-        TrainingRun(GRAPH, {"checkpoint": "../c.pt"})
+        TrainingRun(GRAPH, {"checkpoint": "../c.pt"}, graph_file=tmp_path / "g.json")
 
 
 def test_a_path_the_user_chose_is_kept(tmp_path):
