@@ -22,6 +22,18 @@ def load_or_report(path: str):
         return None
 
 
+def save_or_report(graph, path) -> bool:
+    """Save a graph file, or print a clear message and return False (exit 2)."""
+    from netbuilder.core.io import save_graph
+
+    try:
+        save_graph(graph, path)
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def positive_int(text: str) -> int:
     """argparse type for --batch-size and friends: a whole number ≥ 1."""
     try:

@@ -42,14 +42,21 @@ def run(args: argparse.Namespace) -> int:
     return _fetch(name, args.quiet)
 
 
-def _fetch(name: str, quiet: bool) -> int:
+def fetch_or_report(name: str, quiet: bool):
+    """Download a named dataset with a progress bar on stderr → its folder, or print why not → None."""
     from netbuilder.train.datasets import DownloadError, fetch
     from netbuilder.train.datasets.download import progress_printer
 
     try:
-        folder = fetch(name, progress_printer(quiet=quiet))
+        return fetch(name, progress_printer(quiet=quiet))
     except DownloadError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
+        return None
+
+
+def _fetch(name: str, quiet: bool) -> int:
+    folder = fetch_or_report(name, quiet)
+    if folder is None:
         return 1
     print(f"{name}: verified and cached in {folder}")
     return 0

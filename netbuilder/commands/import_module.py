@@ -15,6 +15,8 @@ import json
 import sys
 from pathlib import Path
 
+from netbuilder.commands import save_or_report
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="MODULE_OR_FILE:Name",
@@ -56,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     from netbuilder.interchange.fx_import import ModuleImportError, import_module, load_module_object
-    from netbuilder.core.io import save_graph
 
     try:
         shapes = [parse_shape(s) for s in args.input_shape]
@@ -77,10 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.output)
-    try:
-        save_graph(result.graph, out)
-    except OSError as exc:
-        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+    if not save_or_report(result.graph, out):
         return 2
     status = "imported" if result.complete else "imported with parts missing"
     print(f"{status}: {args.target} → {out}")

@@ -6,10 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from netbuilder.commands import save_or_report
+
 
 def run_onnx_import(args: argparse.Namespace) -> int:
     """Exit status as for Python imports: 0 complete, 1 parts missing, 2 nothing written."""
-    from netbuilder.core.io import graph_to_dict, save_graph
+    from netbuilder.core.io import graph_to_dict
     from netbuilder.interchange.onnx_import import OnnxImportError, import_onnx
 
     try:
@@ -18,10 +20,7 @@ def run_onnx_import(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out = Path(args.output)
-    try:
-        save_graph(result.graph, out)
-    except OSError as exc:
-        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+    if not save_or_report(result.graph, out):
         return 2
     if args.checkpoint:
         if result.module is None:

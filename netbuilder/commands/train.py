@@ -105,18 +105,13 @@ def _checkpoint_beside_file(file: str, graph_dict: dict, overrides: dict) -> Non
 
 def _fetch_named(name: Any, quiet: bool) -> bool:
     """Download a named dataset before training (with a progress bar), or say why it cannot be."""
-    from netbuilder.train.datasets import NAMED, DownloadError, fetch, is_cached
-    from netbuilder.train.datasets.download import progress_printer
+    from netbuilder.commands.datasets import fetch_or_report
+    from netbuilder.train.datasets import NAMED, is_cached
 
     key = name.strip().lower() if isinstance(name, str) else None
     if key not in NAMED or is_cached(key):
         return True
-    try:
-        fetch(key, progress_printer(quiet=quiet))
-    except DownloadError as exc:
-        print(f"\nerror: {exc}", file=sys.stderr)
-        return False
-    return True
+    return fetch_or_report(key, quiet) is not None
 
 
 def _dataset_beside_file(file: str, graph_dict: dict, overrides: dict) -> None:

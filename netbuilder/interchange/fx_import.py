@@ -22,6 +22,7 @@ from netbuilder.interchange.fx_result import ImportResult, Skipped
 from netbuilder.interchange.fx_trace import RNN_PARTS, RnnValue, Refused, TupleValue, describe, dims_text, is_node
 from netbuilder.interchange.fx_tracing import EXAMPLE_BATCH, trace
 from netbuilder.interchange.import_checks import check_import, example, flatten, transfer_weights
+from netbuilder.interchange.layout import layout_by_generation
 from netbuilder.interchange.user_code import ModuleImportError, load_module_object
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,7 +82,7 @@ class _Importer(FunctionCalls):
             except rules.Unmappable as exc:
                 self.values[n] = None
                 self.result.skipped.append(Skipped(n.name, describe(n, gm), str(exc)))
-        _layout(self.graph)
+        layout_by_generation(self.graph, DX, DY)
         check_import(self, verify)
         return self.result
 
@@ -254,21 +255,6 @@ class _Importer(FunctionCalls):
                 self.graph.remove_node(nid)
             raise rules.Unmappable(f"as {type_name}: {exc}") from None
         return (nid, 0)
-
-
-
-def _layout(graph: Graph) -> None:
-    """Columns by topological generation (left → right), rows centred."""
-    import networkx as nx
-
-    dag = nx.DiGraph()
-    dag.add_nodes_from(graph.nodes)
-    dag.add_edges_from((e.src, e.dst) for e in graph.edges)
-    order = {nid: i for i, nid in enumerate(graph.nodes)}
-    for col, generation in enumerate(nx.topological_generations(dag)):
-        members = sorted(generation, key=order.__getitem__)
-        for row, nid in enumerate(members):
-            graph.move_node(nid, (col * DX, (row - (len(members) - 1) / 2) * DY))
 
 
 __all__ = ["ImportResult", "ModuleImportError", "Skipped", "import_module", "load_module_object", "transfer_weights"]

@@ -20,6 +20,7 @@ import numpy as np
 from netbuilder.core.graph import Graph, GraphError
 from netbuilder.interchange.fx_result import ImportResult, Skipped
 from netbuilder.interchange.fx_rules import Unmappable
+from netbuilder.interchange.layout import layout_by_generation
 from netbuilder.interchange.onnx_ops import RULES, Mapped, OpContext
 
 INSTALL_HINT = "reading ONNX files needs the onnx package: pip install 'netbuilder[onnx]'"
@@ -105,7 +106,7 @@ class _Importer:
             self._output(out.name)
         self.result.original_params = sum(int(self.consts[t.name].size) for t in self.onnx.initializer
                                           if self.consts[t.name].dtype.kind == "f")
-        _layout(self.graph)
+        layout_by_generation(self.graph, DX, DY)
         return self.result
 
     def _inputs(self) -> None:
@@ -217,20 +218,6 @@ def _node_id(onnx_name: str, type_name: str, graph: Graph) -> str:
 
 def _safe_name(name: str) -> str:
     return re.sub(r"[^\w .-]", "_", name)[:80] or "imported"
-
-
-def _layout(graph: Graph) -> None:
-    """Columns by topological generation (left → right), rows centred."""
-    import networkx as nx
-
-    dag = nx.DiGraph()
-    dag.add_nodes_from(graph.nodes)
-    dag.add_edges_from((e.src, e.dst) for e in graph.edges)
-    order = {nid: i for i, nid in enumerate(graph.nodes)}
-    for col, generation in enumerate(nx.topological_generations(dag)):
-        members = sorted(generation, key=order.__getitem__)
-        for row, nid in enumerate(members):
-            graph.move_node(nid, (col * DX, (row - (len(members) - 1) / 2) * DY))
 
 
 def _finish(result: OnnxImportResult, imp: _Importer, path: Path, verify: bool) -> None:

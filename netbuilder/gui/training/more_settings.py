@@ -36,12 +36,12 @@ class MoreSettings(QWidget):
         self.errors: dict[str, str] = {}
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        helps = settings_help()
+        self.helps = settings_help()
         for key, default in DEFAULTS.items():
             if key in MAIN_FORM or key in INTERNAL:
                 continue
             field = self._make(key, default)
-            field.setToolTip(f"{key}: {helps.get(key, '')}")
+            field.setToolTip(f"{key}: {self.helps.get(key, '')}")
             form.addRow(key, field)
             self.fields[key] = field
 
@@ -108,4 +108,4 @@ class MoreSettings(QWidget):
         elif key in self.errors:
             del self.errors[key]
             field.setStyleSheet("")
-            field.setToolTip(f"{key}: {settings_help().get(key, '')}")
+            field.setToolTip(f"{key}: {self.helps.get(key, '')}")

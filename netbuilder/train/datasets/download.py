@@ -115,9 +115,9 @@ def _download(spec: NamedDataset, remote: Remote, folder: Path, progress: Progre
             pass
         else:
             raise _unreachable(spec, url, folder, f"HTTP {exc.code} {exc.reason}") from None
+    except DownloadCancelled:
+        raise
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        if isinstance(exc, DownloadCancelled):
-            raise
         reason = getattr(exc, "reason", None) or exc
         raise _unreachable(spec, url, folder, str(reason)) from None
     _verify_and_keep(spec, remote, part)

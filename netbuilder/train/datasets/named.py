@@ -19,7 +19,7 @@ import numpy as np
 
 from netbuilder.train.data import DataError, Dataset
 from netbuilder.train.datasets import readers
-from netbuilder.train.datasets.download import cache_folder, fetch, is_cached, present
+from netbuilder.train.datasets.download import fetch, is_cached, present
 from netbuilder.train.datasets.registry import NAMED, NamedDataset
 
 OPTIONS = {"labels", "normalize", "augment", "seed", "task"}
@@ -28,7 +28,7 @@ OPTIONS = {"labels", "normalize", "augment", "seed", "task"}
 def load_named(name: str, options: dict[str, Any], hint: Sequence[int | None] | None = None,
                progress: Any = None, cancelled: Any = None) -> Dataset:
     spec = NAMED[name]
-    folder = fetch(spec, progress, cancelled) if not is_cached(spec) else cache_folder(name)
+    folder = fetch(spec, progress, cancelled)  # no network when every file is already there
     if spec.format == "idx":
         return _from_idx(folder, spec.name, options, hint, list(spec.class_names))
     archive = present(folder, spec.files[0])
@@ -80,11 +80,13 @@ def _from_cifar(source: Path, kind: str, name: str, options: dict[str, Any], hin
 
 def _finish(name: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
             options: dict[str, Any], hint: Any, class_names: list[str] | None) -> Dataset:
+    task = options.get("task") or "classification"
+    if task == "regression":
+        raise DataError(f"{name}: a labelled image set cannot be used for regression")
     notes: list[str] = []
     x = np.concatenate([x_train, x_test])
     x = _fit_channels(x, hint, notes)
     x = _pad_to(x, hint, notes)
-    task = options.get("task") or "classification"
     values = x.astype(np.float32)
     values /= 255.0  # in place: one float copy of the images, not two
     if options.get("normalize", task != "reconstruction"):
@@ -103,8 +105,6 @@ def _finish(name: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndar
     data = Dataset(name, values, y, "reconstruction" if task == "reconstruction" else "classification",
                    num_classes, class_names[:num_classes], tuple(values.shape[1:]), notes=notes,
                    test_count=len(x_test))
-    if task == "regression":
-        raise DataError(f"{name}: a labelled image set cannot be used for regression")
     return data
 
 

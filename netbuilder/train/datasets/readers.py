@@ -52,9 +52,14 @@ def read_idx_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     return images[:, None], labels.astype(np.int64)
 
 
+def _places(folder: Path) -> tuple[Path, ...]:
+    """The folder itself, then its cifar-* sub-folders (the tar's own top folder, unpacked)."""
+    return (folder, *sorted(p for p in folder.glob("cifar-*") if p.is_dir()))
+
+
 def cifar_kind(folder: Path) -> str | None:
     """'cifar10' or 'cifar100' when the folder (or a cifar-*-bin sub-folder) holds the binary batches."""
-    for place in (folder, *sorted(p for p in folder.glob("cifar-*") if p.is_dir())):
+    for place in _places(folder):
         if all((place / n).is_file() for n in CIFAR10_TRAIN + CIFAR10_TEST):
             return "cifar10"
         if all((place / n).is_file() for n in CIFAR100_TRAIN + CIFAR100_TEST):
@@ -63,7 +68,7 @@ def cifar_kind(folder: Path) -> str | None:
 
 
 def _cifar_place(folder: Path) -> Path:
-    for place in (folder, *sorted(p for p in folder.glob("cifar-*") if p.is_dir())):
+    for place in _places(folder):
         if (place / "test_batch.bin").is_file() or (place / "test.bin").is_file():
             return place
     return folder
