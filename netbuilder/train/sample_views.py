@@ -13,7 +13,8 @@
 - regression: "regression_pred"/"regression_true" (flattened), and for
   sequence inputs "series_input" / "series_pred" / "series_true" of a few;
 - a conv feature node: "kernels" (its weights as images) and "maximised"
-  (inputs that maximise its first channels, train.visualize.maximise);
+  (inputs that maximise its chosen channels — `maximise_channels`, else the
+  first 8 — train.visualize.maximise);
 - a classifier of small images: "maximised_classes", the input that
   maximises each class's output (at most MAX_CLASSES classes).
 """
@@ -54,6 +55,19 @@ def _chosen_code(graph: Graph, node: str) -> str:
     return f"{node}:0"
 
 
+def _chosen_channels(report: ShapeReport, feature: str | None, channels: list[int] | None) -> list[int] | None:
+    """The `maximise_channels` setting, checked against the feature conv's channel count before the first epoch."""
+    if not channels or feature is None:
+        return None
+    shape = report.output_shape(feature)
+    count = shape[0] if shape else None
+    outside = [c for c in channels if count is not None and c >= count]
+    if outside:
+        raise SettingsError(f"training setting 'maximise_channels' asks for channel {outside[0]} of {feature!r}, "
+                            f"which has {count} channels (0..{count - 1})")
+    return list(channels)
+
+
 def _array(t: torch.Tensor | np.ndarray) -> np.ndarray:
     a = t.detach().float().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t, dtype=np.float32)
     return np.round(a, 4)
@@ -61,7 +75,8 @@ def _array(t: torch.Tensor | np.ndarray) -> np.ndarray:
 
 class ExtraViews:
     def __init__(self, graph: Graph, report: ShapeReport, primary: str, task: str, x: torch.Tensor,
-                 y: torch.Tensor | None, feature_ref: str | None, seed: int, latent_node: str | None = None) -> None:
+                 y: torch.Tensor | None, feature_ref: str | None, seed: int, latent_node: str | None = None,
+                 maximise_channels: list[int] | None = None) -> None:
         self.graph, self.report, self.primary, self.task = graph, report, primary, task
         self.x, self.y, self.seed = x, y, seed
         self.refs: list[str] = []
@@ -71,6 +86,7 @@ class ExtraViews:
             self.refs.append(self.code_ref)
         self.denoiser, self.noise_std = self._denoiser()
         self.feature = feature_ref if feature_ref and graph.nodes[feature_ref].type == "Conv2d" else None
+        self.channels = _chosen_channels(report, self.feature, maximise_channels)
         self._forward: Any = None
         self._classes: SubModel | None = None
 
@@ -166,7 +182,7 @@ class ExtraViews:
         extra["kernels_node"] = self.feature
         if self.x[0].numel() > MAXIMISE_MAX_INPUT:
             return
-        channels = list(range(min(MAXIMISE_CHANNELS, weight.shape[0])))
+        channels = self.channels or list(range(min(MAXIMISE_CHANNELS, weight.shape[0])))
         if self._forward is None:
             sub = SubModel(self.graph, [f"{self.feature}:0"])  # compiled once, follows the model's weights
             self._forward = lambda m, x: sub(m, x)[0]
@@ -175,3 +191,4 @@ class ExtraViews:
             images, _ = maximise(lambda x: forward(model, x), tuple(self.x.shape[1:]), channels,
                                  steps=MAXIMISE_STEPS, seed=self.seed, device=self.x.device)
         extra["maximised"] = _array(images)
+        extra["maximised_channels"] = channels

@@ -56,6 +56,8 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
       "feature_node": null,           # node whose feature maps the samples events show; null = first conv
       "latent_node": null,            # node whose output is the code in the Latent view (all dims, top-2 PCA);
                                       #   null = a Sampling node's mean, else an autoencoder's bottleneck
+      "maximise_channels": null,      # channels of the feature conv whose maximising inputs the Kernels view
+                                      #   shows, e.g. [3, 12] (at most 16); null = its first 8
       "samples": true,                # send a small `samples` event after every epoch
       "checkpoint": null,             # path: saved after every epoch (graph JSON + state_dict + optimizer).
                                       #   From a file it is only a suggestion: relative, resolved beside
@@ -101,6 +103,7 @@ MAX_THREADS = 256  # libgomp crashed (SIGSEGV) asked for 1,000,000 threads
 MAX_COUNT = 2**31 - 1  # batch size, epochs, cd_k, step sizes: beyond int32 torch overflows ("unpacking long long")
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit seed
 MAX_PATH = 4096  # characters in a dataset or checkpoint path
+MAX_MAXIMISED = 16  # inputs maximised per epoch: each costs a few dozen forward/backward passes
 _DEVICE = re.compile(r"(auto|cpu|mps|cuda(:\d{1,4})?)\Z")
 
 DEFAULTS: dict[str, Any] = {
@@ -130,6 +133,7 @@ DEFAULTS: dict[str, Any] = {
     "rbm_node": None,
     "feature_node": None,
     "latent_node": None,
+    "maximise_channels": None,
     "samples": True,
     "checkpoint": None,
     "checkpoint_chosen": False,  # set by the caller, never by a file: the user chose `checkpoint` (not confined)
@@ -209,6 +213,7 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
     for key in ("rbm_node", "feature_node", "latent_node"):
         if s[key] is not None and (not isinstance(s[key], str) or len(s[key]) > MAX_PATH):
             raise SettingsError(f"training setting '{key}' must be a node id or null, got {_brief(s[key])}")
+    s["maximise_channels"] = _channels(s["maximise_channels"])
     s["checkpoint"] = _checkpoint(s["checkpoint"], s["checkpoint_chosen"])
     if not isinstance(s["dataset_options"] or {}, dict):
         raise SettingsError("training setting 'dataset_options' must be an object")
@@ -230,6 +235,18 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
 def _brief(value: Any) -> str:
     """repr for a message, shortened: a 10 MB value is never echoed whole."""
     return reprlib.repr(value)
+
+
+def _channels(value: Any) -> list[int] | None:
+    """`maximise_channels`: null or 1..MAX_MAXIMISED distinct channel indices (ints >= 0), in order given."""
+    if value is None:
+        return None
+    ok = isinstance(value, list) and 0 < len(value) <= MAX_MAXIMISED and all(
+        isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 2 ** 31 for c in value)
+    if not ok or len(set(value)) != len(value):
+        raise SettingsError(f"training setting 'maximise_channels' must be null or a list of 1 to {MAX_MAXIMISED} "
+                            f"different channel numbers (0, 1, ...), got {_brief(value)}")
+    return list(value)
 
 
 def _choice(s: dict, key: str, choices: tuple[str, ...]) -> str:

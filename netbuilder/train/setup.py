@@ -89,7 +89,8 @@ def build(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | di
         y_show = prep.y_val if len(prep.x_val) else prep.y_train
         samples = SampleMaker(graph, report, plan, task, x_show[:512].to(device),
                               None if y_show is None else y_show[:512].to(device), data.image_shape,
-                              settings["feature_node"], settings["seed"], settings["latent_node"])
+                              settings["feature_node"], settings["seed"], settings["latent_node"],
+                              settings["maximise_channels"])
     refs = list(plan.refs) + [r for r in (samples.extra_refs if samples else []) if r not in plan.refs]
     threads = _threads(graph, settings, device)
     model = _compile(graph, report, refs, settings, device)

@@ -4,6 +4,7 @@ fed with the events of a real (in-process, one epoch) run of the deep sigmoid pr
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QTabWidget
 
 from netbuilder.core.io import graph_to_dict
 from netbuilder.gui.canvas.health_overlay import Badge, Sparkline, colour, fractions
@@ -109,3 +110,48 @@ def test_layers_tab_histograms_of_weights_and_gradients(make_window, sigmoid_eve
         assert epoch == 1 and len(xs) == len(h["counts"]) and h["lo"] <= xs[0] < xs[-1] <= h["hi"]
         assert max(ys) == pytest.approx(0.9)
         assert len(tab.hist_plots[what].getPlotItem().listDataItems()) == 1
+
+
+class _Replay:
+    """A stand-in for TrainingRun that hands the dock the events of a real run."""
+
+    def __init__(self, events: list[dict]) -> None:
+        self._events, self.started, self.done = list(events), False, False
+
+    def start(self) -> None:
+        self.started = True
+
+    @property
+    def running(self) -> bool:
+        return self.started and not self.done
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.done = True
+
+    def poll(self, max_events: int = 1000) -> list[dict]:
+        out, self._events = self._events[:max_events], self._events[max_events:]
+        self.done = self.done or not self._events
+        return out
+
+
+def test_view_health_screenshot_shows_the_layers_tab_and_the_overlay(make_window, sigmoid_events, tmp_path):
+    """`netbuilder FILE --train --view health --screenshot OUT`: the Layers tab in front and
+    the canvas coloured by the health statistic, in the saved picture."""
+    from argparse import Namespace
+
+    from netbuilder.gui.training.headless import train_and_screenshot
+
+    window = make_window(load_preset("deep_sigmoid_mlp"))
+    window.training_dock.run_factory = lambda graph, settings: _Replay(sigmoid_events)
+    assert not window.actions_["health"].isChecked()
+    out = tmp_path / "health.png"
+    assert train_and_screenshot(window, Namespace(dataset=None, epochs=1, screenshot=str(out), view="health")) == 0
+    assert window.actions_["health"].isChecked()
+    assert {"fc1", "fc_out"} <= set(halos(window.scene, "health"))  # coloured by gradient norm
+    shown = [w.tabText(w.currentIndex()) for w in window.training_dock.findChildren(QTabWidget) if w.isVisible()]
+    assert "Layers" in shown, shown
+    assert out.stat().st_size > 10_000

@@ -227,6 +227,24 @@ def test_too_high_a_learning_rate_kills_relu_units():
     assert last["layers"]["relu1"]["dead_fraction"] > 0.5
 
 
+def test_too_high_a_learning_rate_saturates_tanh_units():
+    """`saturated` judged on a real run: mlp_digits with Tanh for its ReLUs, Adam at lr 0.5,
+    drives both Tanh layers to ±1 by the second epoch; a sane lr does not."""
+    graph = graph_to_dict(load_preset("mlp_digits"))
+    for node in graph["nodes"]:
+        node["type"] = "Tanh" if node["type"] == "ReLU" else node["type"]
+    calm = run_events(graph, epochs=1, optimizer="adam", lr=0.01)
+    assert_finished(calm)
+    assert not any(d["kind"] == "saturated" for e in of_kind(calm, "epoch") for d in e["diagnostics"])
+    events = run_events(graph, epochs=2, optimizer="adam", lr=0.5)
+    assert_finished(events)
+    last = of_kind(events, "epoch")[-1]
+    saturated = {d["node"]: d["message"] for d in last["diagnostics"] if d["kind"] == "saturated"}
+    assert {"relu1", "relu2"} <= set(saturated), last["diagnostics"]
+    assert "tanh" in saturated["relu2"] and "ReLU" in saturated["relu2"] and "BatchNorm" in saturated["relu2"]
+    assert last["layers"]["relu2"]["saturated_fraction"] > 0.5
+
+
 def test_the_training_block_sets_or_turns_off_the_sampling():
     from netbuilder.train.settings import SettingsError, resolve_settings
 

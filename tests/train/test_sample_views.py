@@ -70,3 +70,17 @@ def test_conv_kernels_and_maximising_inputs():
     assert maxed.shape == (6, 1, 8, 8) and float(np.abs(maxed[0] - maxed[1]).mean()) > 1e-3
     classes = np.array(p["maximised_classes"])  # one picture per digit, each its own
     assert classes.shape == (10, 1, 8, 8) and float(np.abs(classes[3] - classes[8]).mean()) > 1e-3
+
+
+def test_maximise_channels_picks_which_channels_are_maximised():
+    p = payload_of("lenet_digits", maximise_channels=[4, 1])
+    assert p["maximised_channels"] == [4, 1]
+    maxed = np.array(p["maximised"])
+    assert maxed.shape == (2, 1, 8, 8) and float(np.abs(maxed[0] - maxed[1]).mean()) > 1e-3
+
+
+def test_a_channel_the_conv_does_not_have_is_refused_before_training():
+    graph = load_graph("presets/lenet_digits.json")
+    events = run_events(graph, epochs=1, samples=True, maximise_channels=[2, 6])
+    assert [e["event"] for e in events if e["event"] in ("epoch", "failed")] == ["failed"]
+    assert "'maximise_channels' asks for channel 6 of 'conv1', which has 6 channels (0..5)" in events[-1]["message"]

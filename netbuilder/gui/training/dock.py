@@ -71,6 +71,8 @@ class TrainingDock(QDockWidget):
         self.controls.changed.connect(self._on_settings_edited)
         self.samples.feature_node_chosen.connect(lambda node: self.controls.set_setting("feature_node", node))
         self.samples.latent_node_chosen.connect(lambda node: self.controls.set_setting("latent_node", node))
+        self.samples.maximise_channels_chosen.connect(
+            lambda channels: self.controls.set_setting("maximise_channels", channels))
 
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -203,6 +205,7 @@ class TrainingDock(QDockWidget):
         self.samples.latent_choices = [n for n in self.graph.topological_order()
                                        if self.graph.nodes[n].type not in ("Input", "Output")]
         self.samples.latent_node = settings.get("latent_node")
+        self.samples.maximise_channels = settings.get("maximise_channels")
         self.run_panel.clear_message()
         self.run_panel.set_state("starting")
         self.run_panel.show_done(f"{name}: starting…", 0.0)

@@ -22,6 +22,7 @@ from netbuilder.gui.training.image_grid import ImageGrid, Tile, as_image_array, 
 from netbuilder.gui.training.learned_widgets import ConfusionMatrix, LatentScatter
 from netbuilder.gui.training.views.export import Exportable
 from netbuilder.gui.training.views.learned_tabs import show_learned
+from netbuilder.gui.training.views.kernels_view import KernelsView
 
 RIGHT, WRONG = QColor("#3fae5a"), QColor("#e0506f")
 MAX_TILES = 32
@@ -123,6 +124,7 @@ class SamplesView(QTabWidget):
 
     feature_node_chosen = Signal(str)
     latent_node_chosen = Signal(object)  # node id or None (automatic)
+    maximise_channels_chosen = Signal(object)  # channel numbers or None (the first 8)
 
     ORDER = ("Confusion", "Predictions", "Learned", "Reconstruction", "Denoising", "Latent",
              "Interpolation", "Anomaly", "Features", "Kernels", "Classes", "Filters")
@@ -138,6 +140,7 @@ class SamplesView(QTabWidget):
         self.feature_choices: list[str] = []  # nodes whose output has channels (set by the dock)
         self.feature_node: str | None = None
         self.latent_choices: list[str] = []  # nodes that can hold a code (set by the dock)
+        self.maximise_channels: list[int] | None = None  # the setting (set by the dock)
         self.latent_node: str | None = None
         self._placeholder = ImageGrid(self, "Pictures of what the network learned appear here after each epoch.")
         self.addTab(self._placeholder, "Learned")
@@ -260,6 +263,12 @@ class SamplesView(QTabWidget):
         view = LatentView(self)
         view.set_choices(self.latent_choices, self.latent_node)
         view.node_chosen.connect(self.latent_node_chosen)
+        return view
+
+    def make_kernels(self) -> KernelsView:
+        view = KernelsView(self)
+        view.set_current(self.maximise_channels)
+        view.channels_chosen.connect(self.maximise_channels_chosen)
         return view
 
     def _make_features(self) -> FeatureMapsView:

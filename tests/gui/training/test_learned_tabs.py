@@ -220,3 +220,47 @@ def test_choosing_the_latent_node_is_a_training_setting(qtbot, host, fake_runs):
     window.undo_stack.undo()  # settings edits in a row merge into one undo step
     assert "latent_node" not in window.graph.training
     qtbot.waitUntil(lambda: dock.run is None, timeout=5000)
+
+
+def test_choosing_which_channels_to_maximise_is_a_training_setting(qtbot, host, fake_runs):
+    """The Kernels tab's row takes '4, 0-1' as a student types it, sets `maximise_channels`
+    (one undo step), and the next payload's images are captioned with those channels."""
+    from gui_training_helpers import lenet_digits
+
+    window = host(lenet_digits(epochs=1))
+    dock = window.training_dock
+    dock.run_factory = lambda g, s: fake_runs(g, s, steps=2)
+    assert dock.start()
+    rng = np.random.default_rng(0)
+    dock.samples.show_payload({"kernels": rng.normal(size=(6, 5, 5)), "kernels_node": "conv1",
+                               "maximised": rng.random((3, 1, 8, 8)), "maximised_channels": [4, 0, 1]})
+    view = dock.samples.views["Kernels"]
+    assert [t.caption for t in view.second.tiles] == ["ch 4", "ch 0", "ch 1"]
+    view.channels.setText("4, 0-1")
+    view.channels.editingFinished.emit()
+    assert window.graph.training["maximise_channels"] == [4, 0, 1] and not view.problem.text()
+    view.channels.setText("3, x")
+    view.channels.editingFinished.emit()
+    assert "'x' is not a channel number" in view.problem.text()
+    assert window.graph.training["maximise_channels"] == [4, 0, 1]  # a bad list changes nothing
+    view.channels.setText("")
+    view.channels.editingFinished.emit()
+    assert window.graph.training["maximise_channels"] is None
+    window.undo_stack.undo()
+    assert "maximise_channels" not in window.graph.training
+    qtbot.waitUntil(lambda: dock.run is None, timeout=5000)
+
+
+def test_channel_lists_as_typed():
+    from netbuilder.gui.training.views.kernels_view import ChannelListError, parse_channels
+
+    assert parse_channels(" ") is None
+    assert parse_channels("3, 12") == [3, 12]
+    assert parse_channels("0-3, 9, 2") == [0, 1, 2, 3, 9]
+    for text, why in (("5-2", "runs backwards"), ("0-999999999", "at most 16"), ("1,,2", "'' is not"),
+                      ("-1", "'-1' is not")):
+        with pytest.raises(ChannelListError, match=why):
+            parse_channels(text)
+    with pytest.raises(SettingsError, match="'maximise_channels' must be null or a list of 1 to 16 different"):
+        resolve_settings(None, {"maximise_channels": [1, 1]})
+    assert resolve_settings(None, {"maximise_channels": [7, 2]})["maximise_channels"] == [7, 2]

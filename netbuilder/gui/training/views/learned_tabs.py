@@ -5,7 +5,7 @@ Denoising (rows noisy input / output / clean target), Interpolation (a
 VAE's strips between two validation codes and its grid over two latent
 dims), Anomaly (learned_views.AnomalyView), Learned (regression:
 learned_views.RegressionView) and Kernels (a conv layer's kernels and the
-inputs that maximise its first channels), Classes (the input that
+inputs that maximise its chosen channels: views/kernels_view.py), Classes (the input that
 maximises each class of a small-image classifier). SamplesView makes each
 tab on demand, under an Export PNG bar.
 """
@@ -95,7 +95,7 @@ def _interpolation(samples: Any, payload: dict[str, Any], shape: tuple[int, ...]
 
 
 def _kernels(samples: Any, payload: dict[str, Any], shape: tuple[int, ...] | None) -> None:
-    view = samples.view("Kernels", lambda: _pair(samples))
+    view = samples.view("Kernels", samples.make_kernels)
     node = payload.get("kernels_node") or "conv"
     kernels = np.asarray(payload["kernels"])
     # (kh, kw, 3) is already an RGB kernel; (kh, kw) one averaged over its inputs: blue < 0 < red
@@ -105,6 +105,7 @@ def _kernels(samples: Any, payload: dict[str, Any], shape: tuple[int, ...] | Non
     maxed = payload.get("maximised")
     if maxed is not None:
         maxed = np.asarray(maxed)
-        view.second.set_tiles([Tile(to_qimage(as_image_array(a, shape)), f"ch {i}") for i, a in enumerate(maxed)],
+        channels = payload.get("maximised_channels") or range(len(maxed))
+        view.second.set_tiles([Tile(to_qimage(as_image_array(a, shape)), f"ch {c}") for c, a in zip(channels, maxed)],
                               title=f"inputs maximising {node}'s channels")
     view.second.setVisible(maxed is not None)
