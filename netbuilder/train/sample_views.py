@@ -55,17 +55,17 @@ def _chosen_code(graph: Graph, node: str) -> str:
     return f"{node}:0"
 
 
-def _chosen_channels(report: ShapeReport, feature: str | None, channels: list[int] | None) -> list[int] | None:
-    """The `maximise_channels` setting, checked against the feature conv's channel count before the first epoch."""
-    if not channels or feature is None:
+def _checked(chosen: list[int] | None, shape: tuple[int, ...] | None, key: str, what: str,
+             where: str) -> list[int] | None:
+    """Chosen channel/class numbers, checked before the first epoch against the size of dim 0 of `shape`."""
+    if not chosen:
         return None
-    shape = report.output_shape(feature)
     count = shape[0] if shape else None
-    outside = [c for c in channels if count is not None and c >= count]
+    outside = [c for c in chosen if count is not None and c >= count]
     if outside:
-        raise SettingsError(f"training setting 'maximise_channels' asks for channel {outside[0]} of {feature!r}, "
-                            f"which has {count} channels (0..{count - 1})")
-    return list(channels)
+        raise SettingsError(f"training setting '{key}' asks for {what} {outside[0]} of {where}, "
+                            f"which has {count} (0..{count - 1})")
+    return list(chosen)
 
 
 def _array(t: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -76,7 +76,7 @@ def _array(t: torch.Tensor | np.ndarray) -> np.ndarray:
 class ExtraViews:
     def __init__(self, graph: Graph, report: ShapeReport, primary: str, task: str, x: torch.Tensor,
                  y: torch.Tensor | None, feature_ref: str | None, seed: int, latent_node: str | None = None,
-                 maximise_channels: list[int] | None = None) -> None:
+                 chosen: dict[str, Any] | None = None) -> None:
         self.graph, self.report, self.primary, self.task = graph, report, primary, task
         self.x, self.y, self.seed = x, y, seed
         self.refs: list[str] = []
@@ -86,7 +86,17 @@ class ExtraViews:
             self.refs.append(self.code_ref)
         self.denoiser, self.noise_std = self._denoiser()
         self.feature = feature_ref if feature_ref and graph.nodes[feature_ref].type == "Conv2d" else None
-        self.channels = _chosen_channels(report, self.feature, maximise_channels)
+        chosen = chosen or {}
+        self.channels = _checked(chosen.get("maximise_channels"), report.output_shape(self.feature)
+                                 if self.feature else None, "maximise_channels", "channel", f"{self.feature!r}")
+        self.classes = _checked(chosen.get("maximise_classes"), report.output_shape(primary.split(":")[0]),
+                                "maximise_classes", "class", "the network's output")
+        self.pairs = chosen.get("interpolation_pairs")
+        shown = len(x)
+        beyond = [i for pair in self.pairs or [] for i in pair if i >= shown]
+        if beyond:
+            raise SettingsError(f"training setting 'interpolation_pairs' asks for validation sample {beyond[0]}, "
+                                f"but the view holds {shown} samples (0..{shown - 1})")
         self._forward: Any = None
         self._classes: SubModel | None = None
 
@@ -135,13 +145,14 @@ class ExtraViews:
         extra["anomaly_outputs"] = _array(out[worst].reshape(self.x[worst].shape))
 
     def _vae(self, model: torch.nn.Module, mu: torch.Tensor, decoder: SubModel, extra: dict[str, Any]) -> None:
-        n = min(PAIRS, len(mu) // 2)
-        if n:
+        pairs = self.pairs or [[2 * k, 2 * k + 1] for k in range(min(PAIRS, len(mu) // 2))]
+        if pairs:
+            n = len(pairs)
             t = torch.linspace(0, 1, STRIP, device=mu.device)[None, :, None]
-            a, b = mu[0:2 * n:2, None], mu[1:2 * n:2, None]
+            a, b = mu[[p[0] for p in pairs], None], mu[[p[1] for p in pairs], None]
             line = ((1 - t) * a + t * b).reshape(n * STRIP, -1)
             extra["interpolation"] = _array(decoder(model, line)[0].reshape(n, STRIP, *self.x.shape[1:]))
-            extra["interpolation_pairs"] = [[2 * k, 2 * k + 1] for k in range(n)]
+            extra["interpolation_pairs"] = pairs
         if mu.shape[1] >= 2:
             dims = tuple(int(d) for d in torch.argsort(mu.var(dim=0), descending=True)[:2])
             codes = torch.tensor(latent_grid(mu.shape[1], dims, GRID), dtype=mu.dtype, device=mu.device)
@@ -163,15 +174,17 @@ class ExtraViews:
     def _class_inputs(self, model: torch.nn.Module, out: torch.Tensor, extra: dict[str, Any]) -> None:
         """DeepDream for classes: the picture each class's output likes most."""
         if self.x.dim() != 4 or self.x[0].numel() > MAXIMISE_MAX_INPUT or out.dim() != 2 or \
-                not 2 <= out.shape[1] <= MAX_CLASSES:
+                not (self.classes or 2 <= out.shape[1] <= MAX_CLASSES):
             return
+        classes = self.classes or list(range(out.shape[1]))
         if self._classes is None:
             self._classes = SubModel(self.graph, [self.primary])
         sub = self._classes
         with torch.enable_grad():
-            images, _ = maximise(lambda x: sub(model, x)[0], tuple(self.x.shape[1:]), range(out.shape[1]),
+            images, _ = maximise(lambda x: sub(model, x)[0], tuple(self.x.shape[1:]), classes,
                                  steps=MAXIMISE_STEPS, seed=self.seed, device=self.x.device)
         extra["maximised_classes"] = _array(images)
+        extra["maximised_class_ids"] = classes
 
     def _filters(self, model: torch.nn.Module, extra: dict[str, Any]) -> None:
         module = getattr(model, model.meta["netbuilder_modules"].get(self.feature, ""), None)

@@ -41,7 +41,7 @@ class SampleMaker:
     def __init__(self, graph: Graph, report: ShapeReport, plan: LossPlan | RBMPlan, task: str,
                  x_val: torch.Tensor, y_val: torch.Tensor | None, image_shape: tuple[int, ...] | None,
                  feature_node: str | None, seed: int, latent_node: str | None = None,
-                 maximise_channels: list[int] | None = None) -> None:
+                 chosen: dict[str, Any] | None = None) -> None:
         self.plan, self.task, self.image_shape = plan, task, image_shape
         self.x, self.y = x_val[:LATENT_POINTS], None if y_val is None else y_val[:LATENT_POINTS]
         self.extra_refs: list[str] = []
@@ -57,7 +57,7 @@ class SampleMaker:
         self.views = None  # issue 15's views (sample_views.py)
         if isinstance(plan, LossPlan):
             self.views = ExtraViews(graph, report, plan.primary, task, self.x, self.y, self.feature_ref, seed,
-                                    latent_node, maximise_channels)
+                                    latent_node, chosen)
             self.extra_refs += [r for r in self.views.refs if r not in self.extra_refs]
 
     def _feature_node(self, graph: Graph, report: ShapeReport, node: str | None) -> str | None:

@@ -58,6 +58,10 @@ key. Unknown keys are kept (other tools may store their own) but ignored.
                                       #   null = a Sampling node's mean, else an autoencoder's bottleneck
       "maximise_channels": null,      # channels of the feature conv whose maximising inputs the Kernels view
                                       #   shows, e.g. [3, 12] (at most 16); null = its first 8
+      "maximise_classes": null,       # classes whose maximising inputs the Classes view shows (at most 16);
+                                      #   null = every class of a net with 2 to 16 classes
+      "interpolation_pairs": null,    # pairs of validation samples a VAE's Interpolation view decodes
+                                      #   between, e.g. [[0, 5], [2, 7]] (at most 8); null = 0→1, 2→3, ...
       "samples": true,                # send a small `samples` event after every epoch
       "checkpoint": null,             # path: saved after every epoch (graph JSON + state_dict + optimizer).
                                       #   From a file it is only a suggestion: relative, resolved beside
@@ -104,6 +108,9 @@ MAX_COUNT = 2**31 - 1  # batch size, epochs, cd_k, step sizes: beyond int32 torc
 MAX_SEED = 2**63 - 1  # torch.manual_seed takes a signed 64-bit seed
 MAX_PATH = 4096  # characters in a dataset or checkpoint path
 MAX_MAXIMISED = 16  # inputs maximised per epoch: each costs a few dozen forward/backward passes
+MAX_PAIRS = 8  # interpolation strips per epoch
+# what the views show, chosen in their tabs (gui/training/views/choice_rows.py)
+VIEW_CHOICES = ("maximise_channels", "maximise_classes", "interpolation_pairs")
 _DEVICE = re.compile(r"(auto|cpu|mps|cuda(:\d{1,4})?)\Z")
 
 DEFAULTS: dict[str, Any] = {
@@ -134,6 +141,8 @@ DEFAULTS: dict[str, Any] = {
     "feature_node": None,
     "latent_node": None,
     "maximise_channels": None,
+    "maximise_classes": None,
+    "interpolation_pairs": None,
     "samples": True,
     "checkpoint": None,
     "checkpoint_chosen": False,  # set by the caller, never by a file: the user chose `checkpoint` (not confined)
@@ -213,7 +222,9 @@ def validate(s: dict[str, Any]) -> dict[str, Any]:
     for key in ("rbm_node", "feature_node", "latent_node"):
         if s[key] is not None and (not isinstance(s[key], str) or len(s[key]) > MAX_PATH):
             raise SettingsError(f"training setting '{key}' must be a node id or null, got {_brief(s[key])}")
-    s["maximise_channels"] = _channels(s["maximise_channels"])
+    s["maximise_channels"] = _indices(s, "maximise_channels")
+    s["maximise_classes"] = _indices(s, "maximise_classes")
+    s["interpolation_pairs"] = _pairs(s["interpolation_pairs"])
     s["checkpoint"] = _checkpoint(s["checkpoint"], s["checkpoint_chosen"])
     if not isinstance(s["dataset_options"] or {}, dict):
         raise SettingsError("training setting 'dataset_options' must be an object")
@@ -237,16 +248,31 @@ def _brief(value: Any) -> str:
     return reprlib.repr(value)
 
 
-def _channels(value: Any) -> list[int] | None:
-    """`maximise_channels`: null or 1..MAX_MAXIMISED distinct channel indices (ints >= 0), in order given."""
+def _index(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 31
+
+
+def _indices(s: dict, key: str) -> list[int] | None:
+    """Channel or class numbers: null, or 1..MAX_MAXIMISED different ints >= 0, in the order given."""
+    value = s[key]
     if value is None:
         return None
-    ok = isinstance(value, list) and 0 < len(value) <= MAX_MAXIMISED and all(
-        isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 2 ** 31 for c in value)
-    if not ok or len(set(value)) != len(value):
-        raise SettingsError(f"training setting 'maximise_channels' must be null or a list of 1 to {MAX_MAXIMISED} "
-                            f"different channel numbers (0, 1, ...), got {_brief(value)}")
+    if not (isinstance(value, list) and 0 < len(value) <= MAX_MAXIMISED and all(_index(c) for c in value)
+            and len(set(value)) == len(value)):
+        raise SettingsError(f"training setting '{key}' must be null or a list of 1 to {MAX_MAXIMISED} "
+                            f"different numbers (0, 1, ...), got {_brief(value)}")
     return list(value)
+
+
+def _pairs(value: Any) -> list[list[int]] | None:
+    """`interpolation_pairs`: null, or 1..MAX_PAIRS pairs [a, b] of different sample numbers."""
+    if value is None:
+        return None
+    if not (isinstance(value, list) and 0 < len(value) <= MAX_PAIRS and all(
+            isinstance(p, list) and len(p) == 2 and all(_index(i) for i in p) and p[0] != p[1] for p in value)):
+        raise SettingsError(f"training setting 'interpolation_pairs' must be null or a list of 1 to {MAX_PAIRS} "
+                            f"pairs [a, b] of different sample numbers, got {_brief(value)}")
+    return [list(p) for p in value]
 
 
 def _choice(s: dict, key: str, choices: tuple[str, ...]) -> str:

@@ -26,7 +26,7 @@ from netbuilder.train.metrics import outputs_dict
 from netbuilder.train.optim import make_optimizer, make_scheduler, pick_device, seed_everything
 from netbuilder.train.rbm import RBMPlan, build_rbm_plan
 from netbuilder.train.samples import SampleMaker
-from netbuilder.train.settings import SettingsError
+from netbuilder.train.settings import VIEW_CHOICES, SettingsError
 
 
 class TrainingError(ValueError):
@@ -90,7 +90,7 @@ def build(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | di
         samples = SampleMaker(graph, report, plan, task, x_show[:512].to(device),
                               None if y_show is None else y_show[:512].to(device), data.image_shape,
                               settings["feature_node"], settings["seed"], settings["latent_node"],
-                              settings["maximise_channels"])
+                              {key: settings[key] for key in VIEW_CHOICES})
     refs = list(plan.refs) + [r for r in (samples.extra_refs if samples else []) if r not in plan.refs]
     threads = _threads(graph, settings, device)
     model = _compile(graph, report, refs, settings, device)

@@ -79,8 +79,27 @@ def test_maximise_channels_picks_which_channels_are_maximised():
     assert maxed.shape == (2, 1, 8, 8) and float(np.abs(maxed[0] - maxed[1]).mean()) > 1e-3
 
 
-def test_a_channel_the_conv_does_not_have_is_refused_before_training():
+def test_maximise_classes_and_interpolation_pairs_choose_what_is_shown():
+    p = payload_of("lenet_digits", maximise_classes=[7, 3])
+    assert p["maximised_class_ids"] == [7, 3] and np.array(p["maximised_classes"]).shape == (2, 1, 8, 8)
+    p = payload_of("vae", interpolation_pairs=[[5, 0], [2, 9], [1, 3]])
+    assert p["interpolation_pairs"] == [[5, 0], [2, 9], [1, 3]]
+    strips = np.array(p["interpolation"])
+    assert strips.shape[:2] == (3, 8)
+    default = payload_of("vae")
+    first = np.array(default["interpolation"])[0]  # the default 0→1
+    assert np.allclose(first[0], strips[0][-1], atol=2e-3)  # 5→0 ends where 0→1 starts: sample #0 decoded
+    assert not np.allclose(first[-1], strips[0][0], atol=2e-3)  # and starts elsewhere (#5, not #1)
+
+
+def test_choices_the_network_does_not_have_are_refused_before_training():
     graph = load_graph("presets/lenet_digits.json")
-    events = run_events(graph, epochs=1, samples=True, maximise_channels=[2, 6])
-    assert [e["event"] for e in events if e["event"] in ("epoch", "failed")] == ["failed"]
-    assert "'maximise_channels' asks for channel 6 of 'conv1', which has 6 channels (0..5)" in events[-1]["message"]
+    for chosen, message in (({"maximise_channels": [2, 6]}, "'maximise_channels' asks for channel 6 of 'conv1', "
+                             "which has 6 (0..5)"),
+                            ({"maximise_classes": [10]}, "'maximise_classes' asks for class 10 of the network's "
+                             "output, which has 10 (0..9)"),
+                            ({"interpolation_pairs": [[0, 9999]]}, "'interpolation_pairs' asks for validation "
+                             "sample 9999")):
+        events = run_events(graph, epochs=1, samples=True, **chosen)
+        assert [e["event"] for e in events if e["event"] in ("epoch", "failed")] == ["failed"]
+        assert message in events[-1]["message"]

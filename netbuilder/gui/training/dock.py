@@ -24,6 +24,7 @@ from netbuilder.gui.training.messages import failure_text, finished_text, graph_
 from netbuilder.gui.training.run_panel import RunPanel
 from netbuilder.gui.training.samples_view import SamplesView
 from netbuilder.gui.training.settings_command import SetTrainingCommand
+from netbuilder.train.settings import VIEW_CHOICES
 
 POLL_MS = 40
 STOP_TIMEOUT_S = 3.0  # then the child is terminated: Stop always works
@@ -71,8 +72,7 @@ class TrainingDock(QDockWidget):
         self.controls.changed.connect(self._on_settings_edited)
         self.samples.feature_node_chosen.connect(lambda node: self.controls.set_setting("feature_node", node))
         self.samples.latent_node_chosen.connect(lambda node: self.controls.set_setting("latent_node", node))
-        self.samples.maximise_channels_chosen.connect(
-            lambda channels: self.controls.set_setting("maximise_channels", channels))
+        self.samples.view_setting_chosen.connect(self.controls.set_setting)
 
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -205,7 +205,7 @@ class TrainingDock(QDockWidget):
         self.samples.latent_choices = [n for n in self.graph.topological_order()
                                        if self.graph.nodes[n].type not in ("Input", "Output")]
         self.samples.latent_node = settings.get("latent_node")
-        self.samples.maximise_channels = settings.get("maximise_channels")
+        self.samples.view_settings = {key: settings.get(key) for key in VIEW_CHOICES}
         self.run_panel.clear_message()
         self.run_panel.set_state("starting")
         self.run_panel.show_done(f"{name}: starting…", 0.0)

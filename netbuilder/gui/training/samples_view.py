@@ -22,7 +22,7 @@ from netbuilder.gui.training.image_grid import ImageGrid, Tile, as_image_array, 
 from netbuilder.gui.training.learned_widgets import ConfusionMatrix, LatentScatter
 from netbuilder.gui.training.views.export import Exportable
 from netbuilder.gui.training.views.learned_tabs import show_learned
-from netbuilder.gui.training.views.kernels_view import KernelsView
+from netbuilder.gui.training.views.choice_rows import WithChoice
 
 RIGHT, WRONG = QColor("#3fae5a"), QColor("#e0506f")
 MAX_TILES = 32
@@ -124,7 +124,7 @@ class SamplesView(QTabWidget):
 
     feature_node_chosen = Signal(str)
     latent_node_chosen = Signal(object)  # node id or None (automatic)
-    maximise_channels_chosen = Signal(object)  # channel numbers or None (the first 8)
+    view_setting_chosen = Signal(str, object)  # a VIEW_CHOICES key chosen in its tab's row, its value
 
     ORDER = ("Confusion", "Predictions", "Learned", "Reconstruction", "Denoising", "Latent",
              "Interpolation", "Anomaly", "Features", "Kernels", "Classes", "Filters")
@@ -140,7 +140,7 @@ class SamplesView(QTabWidget):
         self.feature_choices: list[str] = []  # nodes whose output has channels (set by the dock)
         self.feature_node: str | None = None
         self.latent_choices: list[str] = []  # nodes that can hold a code (set by the dock)
-        self.maximise_channels: list[int] | None = None  # the setting (set by the dock)
+        self.view_settings: dict[str, Any] = {}  # the VIEW_CHOICES of the run shown (set by the dock)
         self.latent_node: str | None = None
         self._placeholder = ImageGrid(self, "Pictures of what the network learned appear here after each epoch.")
         self.addTab(self._placeholder, "Learned")
@@ -265,10 +265,11 @@ class SamplesView(QTabWidget):
         view.node_chosen.connect(self.latent_node_chosen)
         return view
 
-    def make_kernels(self) -> KernelsView:
-        view = KernelsView(self)
-        view.set_current(self.maximise_channels)
-        view.channels_chosen.connect(self.maximise_channels_chosen)
+    def with_choice(self, key: str, body: QWidget) -> WithChoice:
+        """`body` under the row that chooses the training setting `key` (what the view shows)."""
+        view = WithChoice(key, body, self)
+        view.row.set_current(self.view_settings.get(key))
+        view.row.chosen.connect(lambda value: self.view_setting_chosen.emit(key, value))
         return view
 
     def _make_features(self) -> FeatureMapsView:

@@ -80,11 +80,11 @@ def test_vae_interpolation_strips_and_grid_and_latent_pca(qtbot, tmp_path):
     view, p = shown(qtbot, "vae")
     assert tabs(view) == ["Reconstruction", "Latent", "Interpolation", "Anomaly"]
     interp = view.views["Interpolation"]
-    assert interp.first.columns == 8 and len(interp.first.tiles) == 4 * 8
-    assert interp.first.row_titles == ["#0→#1", "#2→#3", "#4→#5", "#6→#7"]
-    assert interp.second.columns == 8 and len(interp.second.tiles) == 64
+    assert interp.body.first.columns == 8 and len(interp.body.first.tiles) == 4 * 8
+    assert interp.body.first.row_titles == ["#0→#1", "#2→#3", "#4→#5", "#6→#7"]
+    assert interp.body.second.columns == 8 and len(interp.body.second.tiles) == 64
     dims = p["latent_grid_dims"]
-    assert interp.second.title.startswith(f"z{dims[0] + 1} →, z{dims[1] + 1} ↑")
+    assert interp.body.second.title.startswith(f"z{dims[0] + 1} →, z{dims[1] + 1} ↑")
     latent = view.views["Latent"]
     assert latent.scatter.count == len(p["latent"]) and latent.scatter.plot_item.getAxis("bottom").labelText == "PC 1"
     exported(view, "Interpolation", tmp_path)
@@ -134,14 +134,14 @@ def test_conv_kernels_and_maximising_inputs(qtbot, tmp_path):
     view, p = shown(qtbot, "lenet_digits")
     assert tabs(view) == ["Confusion", "Predictions", "Features", "Kernels", "Classes"]
     kernels = view.views["Kernels"]
-    assert len(kernels.first.tiles) == 6 and kernels.first.tiles[0].image.width() == 5
-    assert "conv1: its 6 kernels" == kernels.first.title
-    assert [t.caption for t in kernels.second.tiles] == [f"ch {i}" for i in range(6)]
-    assert kernels.second.tiles[0].image.width() == 8  # an input-sized picture
+    assert len(kernels.body.first.tiles) == 6 and kernels.body.first.tiles[0].image.width() == 5
+    assert "conv1: its 6 kernels" == kernels.body.first.title
+    assert [t.caption for t in kernels.body.second.tiles] == [f"ch {i}" for i in range(6)]
+    assert kernels.body.second.tiles[0].image.width() == 8  # an input-sized picture
     exported(view, "Kernels", tmp_path)
     classes = view.views["Classes"]
-    assert [t.caption for t in classes.tiles] == view.class_names == [str(k) for k in range(10)]
-    assert classes.tiles[0].image.width() == 8
+    assert [t.caption for t in classes.body.tiles] == view.class_names == [str(k) for k in range(10)]
+    assert classes.body.tiles[0].image.width() == 8
     exported(view, "Classes", tmp_path)
 
 
@@ -222,9 +222,10 @@ def test_choosing_the_latent_node_is_a_training_setting(qtbot, host, fake_runs):
     qtbot.waitUntil(lambda: dock.run is None, timeout=5000)
 
 
-def test_choosing_which_channels_to_maximise_is_a_training_setting(qtbot, host, fake_runs):
-    """The Kernels tab's row takes '4, 0-1' as a student types it, sets `maximise_channels`
-    (one undo step), and the next payload's images are captioned with those channels."""
+def test_choosing_what_kernels_classes_and_interpolation_show_is_a_training_setting(qtbot, host, fake_runs):
+    """Each row takes a list as a student types it ('4, 0-1', '0→5, 2 7'), sets its training
+    setting (one undo step per row), refuses a bad list in place, and the next payload's
+    images are captioned with what was chosen."""
     from gui_training_helpers import lenet_digits
 
     window = host(lenet_digits(epochs=1))
@@ -233,34 +234,48 @@ def test_choosing_which_channels_to_maximise_is_a_training_setting(qtbot, host, 
     assert dock.start()
     rng = np.random.default_rng(0)
     dock.samples.show_payload({"kernels": rng.normal(size=(6, 5, 5)), "kernels_node": "conv1",
-                               "maximised": rng.random((3, 1, 8, 8)), "maximised_channels": [4, 0, 1]})
-    view = dock.samples.views["Kernels"]
-    assert [t.caption for t in view.second.tiles] == ["ch 4", "ch 0", "ch 1"]
-    view.channels.setText("4, 0-1")
-    view.channels.editingFinished.emit()
-    assert window.graph.training["maximise_channels"] == [4, 0, 1] and not view.problem.text()
-    view.channels.setText("3, x")
-    view.channels.editingFinished.emit()
-    assert "'x' is not a channel number" in view.problem.text()
+                               "maximised": rng.random((3, 1, 8, 8)), "maximised_channels": [4, 0, 1],
+                               "maximised_classes": rng.random((2, 1, 8, 8)), "maximised_class_ids": [7, 3],
+                               "interpolation": rng.random((2, 8, 1, 8, 8)), "interpolation_pairs": [[0, 5], [2, 7]]})
+    kernels, classes, interp = (dock.samples.views[k] for k in ("Kernels", "Classes", "Interpolation"))
+    assert [t.caption for t in kernels.body.second.tiles] == ["ch 4", "ch 0", "ch 1"]
+    assert [t.caption for t in classes.body.tiles] == ["7", "3"]
+    assert interp.body.first.row_titles == ["#0→#5", "#2→#7"]
+    for view, text, value in ((kernels, "4, 0-1", [4, 0, 1]), (classes, "7,3", [7, 3]),
+                              (interp, "0→5, 2 7", [[0, 5], [2, 7]])):
+        view.row.field.setText(text)
+        view.row.field.editingFinished.emit()
+        assert window.graph.training[view.key] == value and not view.row.problem.text()
+    kernels.row.field.setText("3, x")
+    kernels.row.field.editingFinished.emit()
+    assert "'x' is not a number" in kernels.row.problem.text()
     assert window.graph.training["maximise_channels"] == [4, 0, 1]  # a bad list changes nothing
-    view.channels.setText("")
-    view.channels.editingFinished.emit()
+    kernels.row.field.setText("")
+    kernels.row.field.editingFinished.emit()
     assert window.graph.training["maximise_channels"] is None
     window.undo_stack.undo()
-    assert "maximise_channels" not in window.graph.training
+    assert window.graph.training["maximise_channels"] == [4, 0, 1]
     qtbot.waitUntil(lambda: dock.run is None, timeout=5000)
 
 
-def test_channel_lists_as_typed():
-    from netbuilder.gui.training.views.kernels_view import ChannelListError, parse_channels
+def test_lists_as_typed():
+    from netbuilder.gui.training.views.choice_rows import ChoiceError, parse_indices, parse_pairs
 
-    assert parse_channels(" ") is None
-    assert parse_channels("3, 12") == [3, 12]
-    assert parse_channels("0-3, 9, 2") == [0, 1, 2, 3, 9]
+    assert parse_indices(" ") is None and parse_pairs("") is None
+    assert parse_indices("3, 12") == [3, 12]
+    assert parse_indices("0-3, 9, 2") == [0, 1, 2, 3, 9]
+    assert parse_pairs("0→5, 2 7, 3->4, 1-9") == [[0, 5], [2, 7], [3, 4], [1, 9]]
     for text, why in (("5-2", "runs backwards"), ("0-999999999", "at most 16"), ("1,,2", "'' is not"),
                       ("-1", "'-1' is not")):
-        with pytest.raises(ChannelListError, match=why):
-            parse_channels(text)
+        with pytest.raises(ChoiceError, match=why):
+            parse_indices(text)
+    for text, why in (("3", "not a pair"), ("4→4", "to itself"), (", ".join(f"{i} {i + 1}" for i in range(9)),
+                                                                  "at most 8")):
+        with pytest.raises(ChoiceError, match=why):
+            parse_pairs(text)
     with pytest.raises(SettingsError, match="'maximise_channels' must be null or a list of 1 to 16 different"):
         resolve_settings(None, {"maximise_channels": [1, 1]})
-    assert resolve_settings(None, {"maximise_channels": [7, 2]})["maximise_channels"] == [7, 2]
+    with pytest.raises(SettingsError, match="'interpolation_pairs' must be null or a list of 1 to 8 pairs"):
+        resolve_settings(None, {"interpolation_pairs": [[1, 2, 3]]})
+    chosen = resolve_settings(None, {"maximise_classes": [7, 2], "interpolation_pairs": [[3, 1]]})
+    assert chosen["maximise_classes"] == [7, 2] and chosen["interpolation_pairs"] == [[3, 1]]

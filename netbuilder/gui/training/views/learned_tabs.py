@@ -5,9 +5,11 @@ Denoising (rows noisy input / output / clean target), Interpolation (a
 VAE's strips between two validation codes and its grid over two latent
 dims), Anomaly (learned_views.AnomalyView), Learned (regression:
 learned_views.RegressionView) and Kernels (a conv layer's kernels and the
-inputs that maximise its chosen channels: views/kernels_view.py), Classes (the input that
-maximises each class of a small-image classifier). SamplesView makes each
-tab on demand, under an Export PNG bar.
+inputs that maximise its chosen channels), Classes (the input that
+maximises each class of a small-image classifier, or each chosen class).
+Kernels, Classes and Interpolation sit under the row that chooses what
+they show (views/choice_rows.py). SamplesView makes each tab on demand,
+under an Export PNG bar.
 """
 
 from __future__ import annotations
@@ -15,21 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QWidget
-
 from netbuilder.gui.training.image_grid import ImageGrid, Tile, as_image_array, to_qimage
+from netbuilder.gui.training.views.choice_rows import pair_of_grids
 from netbuilder.gui.training.views.learned_views import AnomalyView, RegressionView, image_rows
-
-
-def _pair(parent: QWidget | None) -> QSplitter:
-    """Two image grids side by side (`first`, `second`)."""
-    split = QSplitter(Qt.Orientation.Horizontal, parent)
-    split.first, split.second = ImageGrid(split), ImageGrid(split)  # type: ignore[attr-defined]
-    split.addWidget(split.first)  # type: ignore[attr-defined]
-    split.addWidget(split.second)  # type: ignore[attr-defined]
-    split.setSizes([500, 500])
-    return split
 
 
 def _strips(strips: np.ndarray, shape: tuple[int, ...] | None) -> list[Tile]:
@@ -59,9 +49,10 @@ def show_learned(samples: Any, payload: dict[str, Any]) -> None:
         _kernels(samples, payload, shape)
     if payload.get("maximised_classes") is not None:
         images = np.asarray(payload["maximised_classes"])
-        tiles = [Tile(to_qimage(as_image_array(a, shape)), samples.class_label(k)) for k, a in enumerate(images)]
-        samples.view("Classes", lambda: ImageGrid(samples)).set_tiles(
-            tiles, title="the input each class's output responds to most (gradient ascent from noise)")
+        classes = payload.get("maximised_class_ids") or range(len(images))
+        tiles = [Tile(to_qimage(as_image_array(a, shape)), samples.class_label(k)) for k, a in zip(classes, images)]
+        view = samples.view("Classes", lambda: samples.with_choice("maximise_classes", ImageGrid()))
+        view.body.set_tiles(tiles, title="the input each class's output responds to most (gradient ascent from noise)")
 
 
 def _denoising(samples: Any, payload: dict[str, Any], shape: tuple[int, ...] | None) -> None:
@@ -79,33 +70,33 @@ def _denoising(samples: Any, payload: dict[str, Any], shape: tuple[int, ...] | N
 
 
 def _interpolation(samples: Any, payload: dict[str, Any], shape: tuple[int, ...] | None) -> None:
-    view = samples.view("Interpolation", lambda: _pair(samples))
+    view = samples.view("Interpolation", lambda: samples.with_choice("interpolation_pairs", pair_of_grids()))
     strips = payload.get("interpolation")
     if strips is not None:
         pairs = payload.get("interpolation_pairs") or []
         strips = np.asarray(strips)
-        view.first.set_tiles(_strips(strips, shape), columns=strips.shape[1],
+        view.body.first.set_tiles(_strips(strips, shape), columns=strips.shape[1],
                              row_titles=[f"#{a}→#{b}" for a, b in pairs], title="decoded from code #a to code #b")
     grid = payload.get("latent_grid")
     if grid is not None:
         grid = np.asarray(grid)
         dims = payload.get("latent_grid_dims") or [0, 1]
-        view.second.set_tiles(_strips(grid, shape), columns=grid.shape[1],
+        view.body.second.set_tiles(_strips(grid, shape), columns=grid.shape[1],
                               title=f"z{dims[0] + 1} →, z{dims[1] + 1} ↑ (-2.5…2.5)")
 
 
 def _kernels(samples: Any, payload: dict[str, Any], shape: tuple[int, ...] | None) -> None:
-    view = samples.view("Kernels", samples.make_kernels)
+    view = samples.view("Kernels", lambda: samples.with_choice("maximise_channels", pair_of_grids()))
     node = payload.get("kernels_node") or "conv"
     kernels = np.asarray(payload["kernels"])
     # (kh, kw, 3) is already an RGB kernel; (kh, kw) one averaged over its inputs: blue < 0 < red
     images = [k if k.ndim == 3 and k.shape[-1] == 3 else as_image_array(k) for k in kernels]
-    view.first.set_tiles([Tile(to_qimage(k, cmap="diverging", symmetric=True), str(i)) for i, k in enumerate(images)],
-                         title=f"{node}: its {len(kernels)} kernels")
+    view.body.first.set_tiles([Tile(to_qimage(k, cmap="diverging", symmetric=True), str(i))
+                               for i, k in enumerate(images)], title=f"{node}: its {len(kernels)} kernels")
     maxed = payload.get("maximised")
     if maxed is not None:
         maxed = np.asarray(maxed)
         channels = payload.get("maximised_channels") or range(len(maxed))
-        view.second.set_tiles([Tile(to_qimage(as_image_array(a, shape)), f"ch {c}") for c, a in zip(channels, maxed)],
-                              title=f"inputs maximising {node}'s channels")
-    view.second.setVisible(maxed is not None)
+        view.body.second.set_tiles([Tile(to_qimage(as_image_array(a, shape)), f"ch {c}")
+                                    for c, a in zip(channels, maxed)], title=f"inputs maximising {node}'s channels")
+    view.body.second.setVisible(maxed is not None)
