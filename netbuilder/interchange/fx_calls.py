@@ -53,6 +53,8 @@ class FunctionCalls:
                 target = getattr(torch, target)
         if target is torch.reshape:
             return self._reshape(n)
+        if target in (torch.squeeze, torch.unsqueeze, "squeeze", "unsqueeze"):
+            return self._squeeze(n, target if isinstance(target, str) else target.__name__)
         if target in (torch.permute, "permute"):
             dims = list(args[1:]) if n.op == "call_method" and not isinstance(args[1], (list, tuple)) else list(args[1])
             if dims[0] % len(dims) != 0:
@@ -225,6 +227,26 @@ class FunctionCalls:
         if len(out_dims) == 2:
             return self._add(n.name, "Flatten", {}, [self._ref(source)])
         return self._add(n.name, "Reshape", {"shape": list(out_dims[1:])}, [self._ref(source)])
+
+    def _squeeze(self, n, name: str) -> Any:
+        """x.squeeze(d) / x.unsqueeze(d) away from the batch: a Reshape (a Flatten when 2-D)."""
+        a = rules.bind(rules._sig("input", dim=None), n.args, n.kwargs)
+        in_dims, out_dims = self._dims(a["input"]), self._dims(n)
+        if a["dim"] is None:
+            raise rules.Unmappable(f"{name}() without a dim also drops the batch dimension of a batch of 1; "
+                                   "give the dim")
+        dims = a["dim"] if isinstance(a["dim"], (tuple, list)) else (a["dim"],)
+        rank = len(in_dims) + (1 if name == "unsqueeze" else 0)
+        if any(d % rank == 0 for d in dims):
+            raise rules.Unmappable(f"{name}s the batch dimension (dim {a['dim']})")
+        if out_dims == in_dims:
+            return self._ref(a["input"])
+        if len(out_dims) == 1:
+            raise rules.Unmappable(f"{name}s each sample to a single number (NetBuilder's layers keep at least "
+                                   "one dim per sample)")
+        if len(out_dims) == 2:
+            return self._add(n.name, "Flatten", {}, [self._ref(a["input"])])
+        return self._add(n.name, "Reshape", {"shape": list(out_dims[1:])}, [self._ref(a["input"])])
 
     def _reduce(self, n, kind: str) -> Any:
         a = rules.bind(rules.SIG_REDUCE, n.args, n.kwargs)

@@ -118,6 +118,8 @@ class _Importer(FunctionCalls):
         type_name, params = rules.map_module(sub)
         if n.kwargs:
             raise rules.Unmappable(f"called with keyword arguments {sorted(n.kwargs)}")
+        if type_name == "Dropout2d" and len(self._dims(n.args[0])) == 2:
+            type_name = "Dropout"  # torch's dropout2d on (N, C) is element-wise dropout (its own warning says so)
         if type_name == "MultiheadAttention":
             params["mode"] = ["self", "query_memory", "query_key_value"][len(n.args) - 1]
         return self._add_module(n, type_name, params, [self._ref(a) for a in n.args])

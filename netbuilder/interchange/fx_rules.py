@@ -15,6 +15,7 @@ import inspect
 import operator
 from typing import Any, Callable
 
+from netbuilder.core.layers.padding import MODES as PAD_MODES
 from netbuilder.core.spec import get_spec, has_spec
 
 
@@ -159,6 +160,8 @@ _FIXUPS: dict[str, Callable] = {
     "PReLU": lambda m, spec: {"num_parameters": m.num_parameters, "init": float(m.init)},
     "TransformerEncoderLayer": lambda m, spec: transformer_params(m),
     "TransformerDecoderLayer": lambda m, spec: transformer_params(m),
+    **{f"{mode}Pad{n}d": lambda m, spec: {**_attrs(m, spec), "padding": compact(m.padding)}  # (4, 4, 4, 4) → 4
+       for mode in PAD_MODES for n in (1, 2)},
 }
 
 
@@ -340,6 +343,26 @@ def _interpolate(a):
     return "Upsample", params
 
 
+_PAD_MODES = {"reflect": "Reflection", "replicate": "Replication", "constant": "Constant"}
+
+
+def _pad(a: dict) -> tuple[str, dict]:
+    """F.pad(x, (left, right[, top, bottom]), mode, value) → the padding layer of that mode."""
+    sides, mode = list(a["pad"]), _PAD_MODES.get(a["mode"])
+    if mode is None:
+        raise Unmappable(f"mode={a['mode']!r} padding (NetBuilder pads by zeros, a constant, reflection or "
+                         "replication)")
+    if len(sides) not in (2, 4):
+        raise Unmappable(f"pads {len(sides) // 2} dims (NetBuilder's padding layers pad 1 or 2)")
+    value = a["value"] or 0.0
+    params: dict[str, Any] = {"padding": compact(sides)}
+    if mode == "Constant" and value == 0.0:
+        mode = "Zero"
+    elif mode == "Constant":
+        params["value"] = float(value)
+    return f"{mode}Pad{len(sides) // 2}d", params
+
+
 def function_rules() -> dict[Any, tuple[inspect.Signature, Callable]]:
     """{fx call_function target: (signature, rule(bound args) -> (type, params))}."""
     import torch
@@ -371,6 +394,7 @@ def function_rules() -> dict[Any, tuple[inspect.Signature, Callable]]:
         ([F.hardswish], SIG_UNARY, _unary("Hardswish")),
         ([F.hardsigmoid], SIG_UNARY, _unary("Hardsigmoid")),
         ([F.mish], SIG_UNARY, _unary("Mish")),
+        ([F.pad], _sig("input", "pad", mode="constant", value=None), _pad),
         ([F.interpolate], _sig("input", size=None, scale_factor=None, mode="nearest", align_corners=None,
                                recompute_scale_factor=None, antialias=False), _interpolate),
     ]

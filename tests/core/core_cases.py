@@ -40,6 +40,10 @@ DEFAULT_INPUTS: dict[str, list[tuple]] = {
     "Hardswish": [(6,)], "Hardsigmoid": [(6,)], "Mish": [(6,)], "PReLU": [(6,)],
     "GroupNorm": [(4, 3, 3)], "InstanceNorm2d": [(3, 4, 4)], "StochasticDepth": [(4, 3)],
     "Permute": [(3, 4)], "Transpose": [(3, 4)], "ChannelShuffle": [(4, 2, 2)], "RepeatVector": [(5,)],
+    "PixelShuffle": [(8, 3, 3)], "PixelUnshuffle": [(2, 4, 6)],
+    "ZeroPad1d": [(3, 5)], "ConstantPad1d": [(3, 5)], "ReflectionPad1d": [(3, 5)], "ReplicationPad1d": [(3, 5)],
+    "ZeroPad2d": [(3, 4, 5)], "ConstantPad2d": [(3, 4, 5)], "ReflectionPad2d": [(3, 4, 5)],
+    "ReplicationPad2d": [(3, 4, 5)],
     "MatMul": [(3, 4), (4, 5)], "Parameter": [(4,)],
     "MultiheadAttention": [(5, 8)], "TransformerEncoderLayer": [(5, 8)], "TransformerDecoderLayer": [(5, 8), (6, 8)],
 }
@@ -223,6 +227,14 @@ VARIED: list[Case] = [
     C("Transpose", (2, 3, 4), dim0=3, dim1=1), C("Transpose", (None, 5), dim0=-1, dim1=1),
     C("ChannelShuffle", (6, 3, 3), groups=3), C("ChannelShuffle", (6, None), groups=2),
     C("RepeatVector", (3,), n=6), C("RepeatVector", (2, None), n=2),
+    C("PixelShuffle", (18, 2, 5), upscale_factor=3), C("PixelShuffle", (4, None, 3)),
+    C("PixelUnshuffle", (3, 6, 9), downscale_factor=3), C("PixelUnshuffle", (1, 8, 4), downscale_factor=4),
+    # -- padding (fast style transfer's ReflectionPad2d, U-Net crops, ...)
+    C("ZeroPad2d", (2, 3, 4), padding=[1, 0, 2, 3]), C("ZeroPad1d", (2, 5), padding=[0, 4]),
+    C("ConstantPad2d", (2, 3, 3), padding=2, value=-1.5), C("ConstantPad1d", (2, None), padding=[3, 1], value=2.0),
+    C("ReflectionPad2d", (2, 4, 5), padding=[4, 0, 3, 1]), C("ReflectionPad2d", (1, None, None), padding=2),
+    C("ReflectionPad1d", (3, 6), padding=[5, 2]), C("ReplicationPad2d", (2, 1, 2), padding=[3, 1, 0, 4]),
+    C("ReplicationPad1d", (2, 3), padding=7),
     # -- issue 14: broadcasting merges and MatMul
     C("Multiply", [(4, 1, 1), (4, 6, 6)]), C("Add", [(1, 5), (3, 1)]), C("Add", [(None, 1), (1, 4)]),
     C("Multiply", [(3, 1), (3, 4), (1, 4)], num_inputs=3),

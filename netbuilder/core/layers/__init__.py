@@ -12,6 +12,7 @@ from netbuilder.core.layers import (  # noqa: F401  (imported for registration)
     generative,
     io_nodes,
     merge,
+    padding,
     pool,
     recurrent,
     regularization,

@@ -1,4 +1,4 @@
-"""Reordering dims and channels: Permute, Transpose, ChannelShuffle, RepeatVector.
+"""Reordering dims and channels: Permute, Transpose, ChannelShuffle, PixelShuffle/PixelUnshuffle, RepeatVector.
 
 Dims count the batch as 0, as torch does; the batch always stays first, so
 `Permute([0, 2, 3, 1])` is NCHW → NHWC and `Transpose(1, 2)` swaps the
@@ -7,7 +7,7 @@ first two dims of each sample.
 
 from __future__ import annotations
 
-from netbuilder.core.layers._rules import dims, known
+from netbuilder.core.layers._rules import dims, known, need_rank
 from netbuilder.core.params import Param
 from netbuilder.core.spec import LayerSpec, ModuleCall, ShapeError, register
 
@@ -112,4 +112,45 @@ register(LayerSpec(
     params=(Param("n", "int", 4, "number of steps", min=1, max=1_000_000),),
     infer=_repeat_infer,
     module=lambda ins, p: ModuleCall("netbuilder.core.modules.RepeatVector", (p["n"],)),
+))
+
+
+def _pixel_shuffle_infer(ins, p):
+    (x,) = ins
+    need_rank("PixelShuffle", x, (3,), "(channels, height, width)")
+    r = p["upscale_factor"]
+    channels = known("PixelShuffle", x[0], "number of channels")
+    if channels % (r * r):
+        raise ShapeError(f"PixelShuffle: {channels} channels do not split into {r}×{r} = {r * r} sub-pixels; "
+                         f"the channels must be a multiple of {r * r}")
+    return [(channels // (r * r), *(None if s is None else s * r for s in x[1:]))]
+
+
+def _pixel_unshuffle_infer(ins, p):
+    (x,) = ins
+    need_rank("PixelUnshuffle", x, (3,), "(channels, height, width)")
+    r = p["downscale_factor"]
+    for axis, size in zip(("height", "width"), x[1:]):
+        if size is not None and size % r:
+            raise ShapeError(f"PixelUnshuffle: {axis} {size} is not a multiple of downscale_factor {r}")
+    return [(None if x[0] is None else x[0] * r * r, *(None if s is None else s // r for s in x[1:]))]
+
+
+register(LayerSpec(
+    type="PixelShuffle",
+    category="Reshape",
+    help="Rearranges (C·r², H, W) into (C, H·r, W·r): each group of r² channels becomes an r×r block of "
+         "pixels (sub-pixel convolution for super-resolution).",
+    params=(Param("upscale_factor", "int", 2, "r: how much larger each side gets", min=1, max=1024),),
+    infer=_pixel_shuffle_infer,
+    module=lambda ins, p: ModuleCall("torch.nn.PixelShuffle", (p["upscale_factor"],)),
+))
+
+register(LayerSpec(
+    type="PixelUnshuffle",
+    category="Reshape",
+    help="The reverse of PixelShuffle: (C, H·r, W·r) → (C·r², H, W).",
+    params=(Param("downscale_factor", "int", 2, "r: how much smaller each side gets", min=1, max=1024),),
+    infer=_pixel_unshuffle_infer,
+    module=lambda ins, p: ModuleCall("torch.nn.PixelUnshuffle", (p["downscale_factor"],)),
 ))
