@@ -259,9 +259,10 @@ class LearnedTensor(nn.Module):
     """A learned tensor of shape (1, *shape) — a class token, a position
     embedding — returned expanded over the batch of its input (whose values
     are not read): (N, *shape). Expanding is a view, and its gradient sums
-    over the batch exactly as broadcasting would."""
+    over the batch exactly as broadcasting would. With trainable=False it is
+    a buffer: a constant the optimizer never sees."""
 
-    def __init__(self, shape: list[int], init: str = "normal", std: float = 0.02) -> None:
+    def __init__(self, shape: list[int], init: str = "normal", std: float = 0.02, trainable: bool = True) -> None:
         super().__init__()
         weight = torch.zeros(1, *shape)
         if weight.device.type != "meta":  # random ops on meta import torch._dynamo (~1 s)
@@ -269,7 +270,10 @@ class LearnedTensor(nn.Module):
                 nn.init.normal_(weight, std=std)
             elif init == "ones":
                 nn.init.ones_(weight)
-        self.weight = nn.Parameter(weight)
+        if trainable:
+            self.weight = nn.Parameter(weight)
+        else:  # a fixed tensor (an imported constant): saved and loaded with the weights, never trained
+            self.register_buffer("weight", weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.weight.expand(x.shape[0], *self.weight.shape[1:])

@@ -252,11 +252,18 @@ _OWN_RULES: dict[str, Callable[[Any], tuple[str, dict[str, Any]]]] = {
     "ChannelShuffle": lambda m: ("ChannelShuffle", {"groups": m.groups}),
     "StochasticDepth": lambda m: ("StochasticDepth", {"p": float(m.p), "mode": m.mode}),
     "RepeatVector": lambda m: ("RepeatVector", {"n": m.n}),
-    "LearnedTensor": lambda m: ("Parameter", {"shape": list(m.weight.shape[1:])}),
+    "LearnedTensor": lambda m: ("Parameter", {"shape": list(m.weight.shape[1:]),
+                                              **({} if isinstance(m.weight, nn_parameter()) else {"trainable": False})}),
     "MultiheadAttention": lambda m: ("MultiheadAttention", attention_params(m)),
     "TransformerEncoderLayer": lambda m: ("TransformerEncoderLayer", transformer_params(m)),
     "TransformerDecoderLayer": lambda m: ("TransformerDecoderLayer", transformer_params(m)),
 }
+
+
+def nn_parameter() -> type:
+    import torch
+
+    return torch.nn.Parameter
 
 
 # -------------------------------------------------------------- functions

@@ -241,7 +241,7 @@ VARIED: list[Case] = [
     C("MatMul", [(2, 3, 4), (1, 4, 5)]), C("MatMul", [(None, 4), (4, 2)]), C("MatMul", [(3, None, 4), (3, 4, None)]),
     # -- issue 14: attention
     C("Parameter", (3, 5), shape=[2, 8], init="zeros"), C("Parameter", (None, 4), shape=[3], init="ones"),
-    C("Parameter", (4,), shape=[5, 2], std=1.0),
+    C("Parameter", (4,), shape=[5, 2], std=1.0), C("Parameter", (2,), shape=[3], init="ones", trainable=False),
     C("MultiheadAttention", (5, 8), num_heads=2, dropout=0.1, causal=True),
     C("MultiheadAttention", [(4, 8), (6, 6)], mode="query_memory", num_heads=4, bias=False),
     C("MultiheadAttention", [(4, 8), (6, 5), (6, 3)], mode="query_key_value", num_heads=2, causal=True),

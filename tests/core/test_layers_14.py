@@ -150,3 +150,18 @@ def test_generated_code_equals_the_compiled_graph(case, tmp_path):
     inputs = input_tensors(graph)
     expected, got = gm(*inputs), model.eval()(*inputs)
     assert torch.equal(expected, got)
+
+
+def test_a_fixed_parameter_is_a_buffer_saved_with_the_weights_and_never_trained():
+    from netbuilder.core.summary import summary
+    from netbuilder.interchange.fx_import import import_module
+
+    g = chain(("Parameter", {"shape": [3], "init": "ones", "trainable": False}), shape=(3,))
+    model = compile_graph(g)
+    assert list(model.parameters()) == [] and list(model.state_dict()) == ["l1.weight"]
+    assert {r.node: r.params for r in summary(g, check(g)).rows}["l1"] == 0  # a constant is no parameter
+    assert torch.equal(model(torch.zeros(2, 3)), torch.ones(2, 3))
+    model.load_state_dict({"l1.weight": torch.full((1, 3), 2.0)})  # loads like a weight (imported constants)
+    assert torch.equal(model(torch.zeros(1, 3)), torch.full((1, 3), 2.0))
+    back = import_module(model, [[3]])  # the compiled module imports back as a fixed Parameter
+    assert [n.params.get("trainable") for n in back.graph if n.type == "Parameter"] == [False]

@@ -158,14 +158,17 @@ register(LayerSpec(
     type="Parameter", category="Attention",
     help="A learned tensor of the given shape (a class token, a position embedding), output for every sample "
          "of the batch; its input only gives the batch size. ViT: Concat(Parameter [1, D], patches) and "
-         "Add(x, Parameter [L, D]).",
+         "Add(x, Parameter [L, D]). With trainable off it is a fixed tensor (a constant of imported code).",
     params=(Param("shape", "int_list", [1, 16], "sizes without the batch, e.g. [1, 768] for a class token",
                   min=1, max=1_000_000_000),
             Param("init", "choice", "normal", "initial values: normal (mean 0, std), zeros or ones",
                   choices=("normal", "zeros", "ones")),
-            Param("std", "float", 0.02, "standard deviation of the normal initialisation", min=0.0)),
+            Param("std", "float", 0.02, "standard deviation of the normal initialisation", min=0.0),
+            Param("trainable", "bool", True, "learned by the optimizer; off = a fixed tensor (a constant of "
+                  "imported code), saved with the weights but never trained")),
     infer=_parameter_infer,
     module=lambda ins, p: ModuleCall(_MODULES + "LearnedTensor", (list(p["shape"]),),
-                                     {"init": p["init"], "std": p["std"]}),
+                                     {"init": p["init"], "std": p["std"],
+                                      **({} if p["trainable"] else {"trainable": False})}),
     inputs=("batch",),
 ))
