@@ -1,7 +1,10 @@
 """Import an ONNX model file as a NetBuilder graph with its weights.
 
-Each ONNX node maps onto one catalog layer (rules in onnx_ops.py); its
-initializers become the layer's state_dict entries. Anything without a
+Each ONNX node maps onto a catalog layer (rules in onnx_ops.py and
+onnx_shape_ops.py; a constant operand adds a Parameter node); its
+initializers become the layer's state_dict entries. LSTM/GRU/RNN patterns
+and the size arithmetic around them are followed in onnx_rnn.py and
+onnx_sizes.py. Anything without a
 catalog equivalent is listed by op type and node name, and what depends on
 it is left out too — never a silently different model. When the graph is
 complete, the compiled graph and onnxruntime run the same random batch and
@@ -21,7 +24,12 @@ from netbuilder.core.graph import Graph, GraphError
 from netbuilder.interchange.fx_result import ImportResult, Skipped
 from netbuilder.interchange.fx_rules import Unmappable
 from netbuilder.interchange.layout import layout_by_generation
-from netbuilder.interchange.onnx_ops import RULES, Mapped, OpContext
+from netbuilder.interchange.onnx_ops import RULES as _BASIC
+from netbuilder.interchange.onnx_ops import Mapped, OpContext
+from netbuilder.interchange.onnx_rnn import Refused, RnnFusion
+from netbuilder.interchange.onnx_shape_ops import RULES as _MORE
+
+RULES = _BASIC | _MORE
 
 INSTALL_HINT = "reading ONNX files needs the onnx package: pip install 'netbuilder[onnx]'"
 _DTYPES = {1: "float32", 7: "int64"}  # onnx.TensorProto.FLOAT / INT64
@@ -97,6 +105,8 @@ class _Importer:
             for t in node.input:
                 self.uses[t] = self.uses.get(t, 0) + 1
         self.batch: int | None = None
+        self.rnn = RnnFusion(self)  # LSTM/GRU/RNN patterns and the size arithmetic around them
+        self.constant_values = 0  # Constant-node values that became Parameter weights (counted as in the file)
 
     def run(self) -> OnnxImportResult:
         self._inputs()
@@ -105,7 +115,7 @@ class _Importer:
         for out in self.onnx.output:
             self._output(out.name)
         self.result.original_params = sum(int(self.consts[t.name].size) for t in self.onnx.initializer
-                                          if self.consts[t.name].dtype.kind == "f")
+                                          if self.consts[t.name].dtype.kind == "f") + self.constant_values
         layout_by_generation(self.graph, DX, DY)
         return self.result
 
@@ -134,9 +144,19 @@ class _Importer:
         if node.op_type in _ALIASES and node.input[0] in self.consts:  # exporters dedupe equal initializers
             self.consts[node.output[0]] = self.consts[node.input[0]]
             return
+        try:
+            if self.rnn.handle(node):
+                return
+        except Refused as exc:
+            self._skip(node, label, str(exc))
+            return
+        if node.op_type == "Reshape" and len(node.input) > 1 and node.input[1] in self.rnn.sizes:
+            target = self.rnn.sizes.resolve(node.input[1])  # x.view(x.size(0), -1): [batch, -1]
+            if target is not None:
+                self.consts[node.input[1]] = target
         missing = [t for t in node.input if t and t not in self.values and t not in self.consts]
         if missing:
-            self._skip(node, label, f"its input {missing[0]!r} was not imported")
+            self._skip(node, label, self.rnn.why_missing(missing[0]) or f"its input {missing[0]!r} was not imported")
             return
         if self._fold_bias(node):
             return
@@ -145,18 +165,36 @@ class _Importer:
             self._skip(node, label, f"no catalog layer for the ONNX op {node.op_type}")
             return
         try:
-            mapped = rule(OpContext(node, self.consts, self.dims, self.batch))
-            if any(t not in self.values for t in mapped.inputs):
-                raise Unmappable("a constant where NetBuilder needs a computed tensor")
-            nid = self._add(mapped.type, mapped.params, node.name or node.output[0])
-        except (Unmappable, GraphError) as exc:
+            made = rule(OpContext(node, self.consts, self.dims, self.batch))
+        except Unmappable as exc:
             self._skip(node, label, str(exc))
             return
-        self.mapped[nid] = mapped
-        for port, tensor in enumerate(mapped.inputs):
-            src, src_port = self.values[tensor]
-            self.graph.add_edge(src, nid, src_port, port, check_cycle=False)
-        self.values[node.output[0]] = (nid, 0)
+        self._place(node, label, made if isinstance(made, list) else [made])
+
+    def _place(self, node: Any, label: str, made: list[Mapped]) -> None:
+        """Add the layers a rule made, in order (a helper's output may feed the next)."""
+        added: list[str] = []
+        try:
+            for mapped in made:
+                if any(t not in self.values for t in mapped.inputs):
+                    raise Unmappable("a constant where NetBuilder needs a computed tensor")
+                onnx_name = node.name or node.output[0]
+                nid = self._add(mapped.type, mapped.params, f"{onnx_name}/{mapped.name}" if mapped.name
+                                else onnx_name)
+                added.append(nid)
+                self.mapped[nid] = mapped
+                for port, tensor in enumerate(mapped.inputs):
+                    src, src_port = self.values[tensor]
+                    self.graph.add_edge(src, nid, src_port, port, check_cycle=False)
+                for port, tensor in enumerate(mapped.outputs or [node.output[0]]):
+                    self.values[tensor] = (nid, port)
+            self.constant_values += sum(int(v.size) for m in made if m.type == "Parameter" for v in m.weights.values())
+        except (Unmappable, GraphError) as exc:
+            for nid in added:  # nothing half-made stays
+                self.graph.remove_node(nid)
+                self.mapped.pop(nid, None)
+            self.values = {t: v for t, v in self.values.items() if v[0] not in added}
+            self._skip(node, label, str(exc))
 
     def _constant(self, node: Any, label: str) -> None:
         import onnx
@@ -187,7 +225,11 @@ class _Importer:
 
     def _output(self, tensor: str) -> None:
         if tensor not in self.values:
-            return  # its producer is already listed as skipped
+            why = self.rnn.why_missing(tensor)
+            if why:  # nothing was skipped for it yet
+                why = why.replace("its input", "the output")
+                self.result.skipped.append(Skipped(tensor, f"output {tensor!r}", why))
+            return  # otherwise its producer is already listed as skipped
         nid = self._add("Output", {}, f"out_{tensor}")
         src, port = self.values[tensor]
         self.graph.add_edge(src, nid, port, 0, check_cycle=False)

@@ -23,6 +23,8 @@ class Mapped:
     params: dict[str, Any]
     inputs: list[str]  # ONNX tensor names feeding the layer's ports, in port order
     weights: dict[str, np.ndarray] = field(default_factory=dict)  # state_dict key (without the node) -> value
+    outputs: list[str] | None = None  # ONNX tensors of the output ports; None: the node's first output
+    name: str = ""  # for a helper node of a rule that makes several: added to the ONNX node's name
 
 
 class OpContext:
@@ -39,6 +41,9 @@ class OpContext:
 
     def const(self, name: str) -> np.ndarray | None:
         return self._consts.get(name) if name else None
+
+    def dims_of(self, name: str) -> list | None:
+        return self._dims.get(name)
 
     def rank(self, name: str) -> int | None:
         return len(self._dims[name]) if name in self._dims else None
@@ -277,7 +282,7 @@ RULES: dict[str, Callable[[OpContext], Mapped]] = {
     "MaxPool": _pool("Max"), "AveragePool": _pool("Avg"),
     "GlobalAveragePool": _global_pool("Avg"), "GlobalMaxPool": _global_pool("Max"),
     "Flatten": _flatten, "Reshape": _reshape, "Concat": _concat, "Transpose": _transpose,
-    "Add": _merge("Add"), "Sum": _merge("Add"), "Mul": _merge("Multiply"),
+    "Sum": _merge("Add"),  # Add, Mul (which may have a constant operand): onnx_shape_ops.py
     "Softmax": _softmax("Softmax"), "LogSoftmax": _softmax("LogSoftmax"),
     "Relu": _unary("ReLU"), "Sigmoid": _unary("Sigmoid"), "Tanh": _unary("Tanh"),
     "LeakyRelu": _unary("LeakyReLU", negative_slope="alpha"), "Elu": _unary("ELU", alpha="alpha"),

@@ -61,6 +61,39 @@ def test_triggering_the_action_opens_the_chosen_onnx_file(make_window, reports, 
     assert types == sorted(["Input", "Conv2d", "ReLU", "Flatten", "Linear", "Output"])
     assert set(window.scene.node_items) == set(window.graph.nodes)
     assert reports == [] and "outputs match the ONNX model" in window.statusBar().currentMessage()
+    assert "weights saved as net.weights.pt" in window.statusBar().currentMessage()
+
+
+def test_the_imported_weights_are_kept_beside_the_file_and_export_uses_them(make_window, reports, tmp_path):
+    from netbuilder.core.io import graph_to_dict
+    from netbuilder.gui.onnx_import_action import import_onnx_file
+    from netbuilder.interchange.onnx_check import run_onnx
+    from netbuilder.train.checkpoint import load_checkpoint
+
+    window = make_window(small_graph())
+    path = _onnx(tmp_path)
+    result = import_onnx_file(window, path)
+    weights = window.onnx_weights
+    assert weights == tmp_path / "net.weights.pt"
+    saved = load_checkpoint(weights)["model"]
+    assert saved.keys() == result.weights.keys()
+    assert all(torch.equal(saved[k], result.weights[k]) for k in saved)
+    out = tmp_path / "net_export.py"
+    exported, error = export_actions.export_snapshot(graph_to_dict(window.graph), str(out), "py", str(weights),
+                                                     18, "trace")
+    assert error == "", error
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("net_export", out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = module.load_model()  # the weights exported beside the code
+    x = torch.randn(3, 1, 6, 6)
+    expected, _ = run_onnx(path, {"x": x})
+    with torch.no_grad():
+        assert torch.allclose(net.eval()(x), expected[0], atol=1e-5)
+    import_onnx_file(window, path)  # a second import never overwrites the first one's weights
+    assert window.onnx_weights == tmp_path / "net.weights-2.pt" and weights.is_file()
 
 
 def test_unmapped_ops_and_bad_files_are_reported(make_window, reports, tmp_path):
