@@ -33,6 +33,7 @@ SCRIPTS = [
     ("bench_shape_check.py", []),
     ("bench_gui_open.py", []),
     ("bench_startup.py", []),
+    ("bench_start.py", []),  # Start → first training step, cold / warm child (issue 18)
     ("gui_training_stall.py", []),  # written with the GUI training dock
 ]
 

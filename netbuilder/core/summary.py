@@ -160,6 +160,31 @@ def node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, i
 
 def clear_param_cache() -> None:
     _PARAM_CACHE.clear()
+    _COST_CACHE.clear()
+
+
+# (type, params, input shapes) -> (params, trainable, MACs, activation bytes): with the status OK the
+# outputs, MACs and activations follow from the same key, so a node is costed once per key (issue 18).
+_COST_CACHE: dict[tuple, tuple[int, int, int, int]] = {}
+
+
+def node_costs(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, int, int, int]:
+    """(params, trainable, MACs, forward activation bytes for one sample) of one node; zeros
+    unless its shape check is OK."""
+    node, info = graph.nodes[node_id], report.nodes[node_id]
+    if info.status != OK:
+        return 0, 0, 0, 0
+    key = _param_key(graph, report, node_id)
+    if key is not None and key in _COST_CACHE:
+        return _COST_CACHE[key]
+    total, trainable = node_params(graph, report, node_id)
+    act = sum(_numel(s) for s in info.outputs) * 4 if node.type not in ("Input", "Output") else 0
+    costs = (total, trainable, node_macs(graph, report, node_id), act)
+    if key is not None:
+        if len(_COST_CACHE) >= _PARAM_CACHE_MAX:
+            _COST_CACHE.clear()
+        _COST_CACHE[key] = costs
+    return costs
 
 
 def _count_node_params(graph: Graph, report: ShapeReport, node_id: str) -> tuple[int, int]:
@@ -204,13 +229,11 @@ def summary(graph: Graph, report: ShapeReport | None = None, variable_size: int 
 
 
 def layer_row(graph: Graph, report: ShapeReport, nid: str) -> LayerRow:
-    """One node's row (the budget bar counts these a slice at a time)."""
+    """One node's row."""
     node, info = graph.nodes[nid], report.nodes[nid]
-    ok = info.status == OK
-    total, trainable = node_params(graph, report, nid) if ok else (0, 0)
-    act = sum(_numel(s) for s in info.outputs) * 4 if ok and node.type not in ("Input", "Output") else 0
-    return LayerRow(nid, node.type, list(info.output) if ok and info.outputs else None,
-                    total, trainable, node_macs(graph, report, nid), act)
+    total, trainable, macs, act = node_costs(graph, report, nid)
+    return LayerRow(nid, node.type, list(info.output) if info.status == OK and info.outputs else None,
+                    total, trainable, macs, act)
 
 
 def has_variable_sizes(graph: Graph) -> bool:
@@ -240,3 +263,77 @@ def _numel(shape: tuple) -> int:
     for s in shape:
         n *= s or 1
     return n
+
+
+class CostCounter:
+    """Per-node costs kept between shape checks, totals updated by delta (issue 18).
+
+    The live check hands out the same NodeShapes object for a node whose type, params and
+    inputs did not change, so a pass only recounts nodes whose NodeShapes is new, whose weight
+    sharing changed (the check does not look at it) or that were `mark`ed, and of those only
+    the ones whose (type, params, input shapes) key differs from last time. `steps` does a pass one
+    bounded piece at a time so the editor can spread a big one over several event-loop turns;
+    dropping it half way leaves every count consistent, and the next pass finishes the job."""
+
+    SCAN_PER_STEP = 256  # unchanged nodes looked at per step (an identity test each)
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[int, int, int, int]] = {}  # node id -> node_costs(...)
+        self._seen: dict[str, tuple] = {}  # node id -> (NodeShapes, shares, key) it was counted with
+        self._marked: set[str] = set()
+        self.params = self.trainable = self.macs = self.activation_bytes = 0
+
+    def mark(self, node_id: str | None = None) -> None:
+        """Count `node_id` again in the next pass, even if its key is unchanged (every node when None)."""
+        if node_id is None:
+            self._seen.clear()
+        else:
+            self._marked.add(node_id)
+
+    def update(self, graph: Graph, report: ShapeReport) -> None:
+        """A whole pass at once."""
+        for _ in self.steps(graph, report):
+            pass
+
+    def steps(self, graph: Graph, report: ShapeReport) -> Iterator[None]:
+        """Bring the counts up to `report`; yields after each recounted node and after every
+        SCAN_PER_STEP unchanged ones. The caller may stop between steps and start a new pass."""
+        for nid in [n for n in self.rows if n not in report.nodes or n not in graph.nodes]:
+            self._set(nid, (0, 0, 0, 0))
+            del self.rows[nid]
+            self._seen.pop(nid, None)
+            self._marked.discard(nid)
+            yield
+        scanned = 0
+        nodes = graph.nodes
+        for nid, info in report.nodes.items():
+            node, seen = nodes.get(nid), self._seen.get(nid)
+            if node is None:  # the graph moved on since `report`: the next pass drops it
+                continue
+            if seen is not None and seen[0] is info and seen[1] == node.shares and nid not in self._marked:
+                scanned += 1
+                if scanned % self.SCAN_PER_STEP == 0:
+                    yield
+                continue
+            self._recount(graph, report, nid, info, seen)
+            yield
+
+    def _recount(self, graph: Graph, report: ShapeReport, nid: str, info: Any, seen: tuple | None) -> None:
+        key = _param_key(graph, report, nid) if info.status == OK else None
+        forced = nid in self._marked
+        self._marked.discard(nid)
+        shares = graph.nodes[nid].shares
+        if not forced and key is not None and seen is not None and seen[2] == key and nid in self.rows:
+            self._seen[nid] = (info, shares, key)  # re-inferred, but it costs what it cost
+            return
+        self._set(nid, node_costs(graph, report, nid))
+        # params json cannot spell have no key to trust: such a node is counted afresh every pass
+        self._seen[nid] = (info, shares, key) if key is not None or info.status != OK else (None, None, None)
+
+    def _set(self, nid: str, costs: tuple[int, int, int, int]) -> None:
+        old = self.rows.get(nid, (0, 0, 0, 0))
+        self.params += costs[0] - old[0]
+        self.trainable += costs[1] - old[1]
+        self.macs += costs[2] - old[2]
+        self.activation_bytes += costs[3] - old[3]
+        self.rows[nid] = costs

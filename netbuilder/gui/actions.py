@@ -133,6 +133,9 @@ def _menus(w: "MainWindow", a: dict[str, QAction]) -> None:
     for dock in (w.palette_dock, w.inspector_dock, w.history_dock, w.summary_dock, w.problems_dock,
                  w.training_dock):
         panels.addAction(dock.toggleViewAction())
+    a["reset_layout"] = _action(w, "&Reset Layout", w.reset_layout,
+                                tip="Put every panel back where it starts, docked and visible")
+    view.addAction(a["reset_layout"])
     w.presets_menu = bar.addMenu("&Presets")
     w.presets_menu.aboutToShow.connect(lambda: _fill_presets(w))
     help_menu = bar.addMenu("&Help")
@@ -182,14 +185,20 @@ def _fill_presets(w: "MainWindow") -> None:
         members = [i for i in infos if i.group == group]
         if not members:
             continue
-        sub = menu.addMenu(group)
+        sub = menu.addMenu(menu_text(group))
         sub.setToolTipsVisible(True)
         for info in members:
-            act = sub.addAction(f"{info.title}    ({_count(info.params)} params)")
+            act = sub.addAction(f"{menu_text(info.title)}    ({_count(info.params)} params)")
             act.setToolTip(info.description)
             act.setStatusTip(info.description)
             act.triggered.connect(lambda checked=False, name=info.name: w.open_preset(name))
     menu.setToolTipsVisible(True)
+
+
+def menu_text(text: str) -> str:
+    """A name shown as a menu title: '&' is Qt's mnemonic marker ("Autoencoders & generative"
+    would read "Autoencoders _generative"), so it is doubled to show itself."""
+    return text.replace("&", "&&")
 
 
 def _count(n: int) -> str:

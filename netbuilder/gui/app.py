@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.io import GraphFileError, load_graph
-from netbuilder.gui import dialogs, storage, theme, warmup
+from netbuilder.gui import dialogs, storage, theme, warmup, window_layout
 from netbuilder.gui.main_window import MainWindow
 from netbuilder.gui.resources import icon
 
@@ -126,8 +126,9 @@ def run_gui(args: Any) -> int:
         window.document.state_changed.emit()
     if headless:
         return _run_headless(window, args, size or DEFAULT_SIZE)
-    window.restore_layout()
-    window.show()
+    show_first(window)
+    warmup.window_shown()  # torch's import now, no longer slowing the first show
+    window.training_dock.keep_child_warm()  # Start then finds torch and the trainer imported (issue 18)
     if problem:
         QTimer.singleShot(0, lambda: dialogs.show_error(window, "Cannot open file", problem))
     else:
@@ -135,6 +136,24 @@ def run_gui(args: Any) -> int:
     QTimer.singleShot(1500, _warm_presets)
     code = app.exec()
     return int(code)
+
+
+def show_first(window: MainWindow) -> None:
+    """The interactive first show: the saved layout, kept on the screen, and the
+    whole network fitted in the canvas (as View ▸ Fit does) once the docks have their sizes."""
+    restored = window.restore_layout()
+    screen = window.screen() or QApplication.primaryScreen()
+    if not restored and screen is not None:
+        window.size_for_screen(screen.availableGeometry())
+    window.fit_to_screen()
+    window.show()
+    settle()
+    window.fit_to_screen()  # again with the title bar and borders, known once shown
+    if not restored and screen is not None:  # the docks' heights are only kept once shown
+        window_layout.size_bottom(window)
+        settle()
+    window.view.fit_to_view()
+    QTimer.singleShot(0, window.view.fit_to_view)  # again after the last dock resize of the first show
 
 
 def _warm_presets() -> None:

@@ -25,28 +25,64 @@ class Command(QUndoCommand):
     """Base of our commands. A child joins its parent MacroCommand's Python
     list instead of Qt's parent/child tree: PySide does not hand a child
     command's ownership to its parent, so a Qt child would be freed twice (or
-    while still in use)."""
+    while still in use).
+
+    Subclasses write `_redo` and `_undo`. `apply` runs a command before it is
+    pushed, so a refused edit raises in Python (where the Editor turns it into a
+    message) instead of inside QUndoStack.push, where Qt would keep a
+    half-done command on the stack; the stack's own first redo is then skipped."""
 
     def __init__(self, text: str, parent: "MacroCommand | None" = None) -> None:
         super().__init__(text)
+        self._applied = False
         if parent is not None:
             parent.children_.append(self)
 
+    def redo(self) -> None:
+        if self._applied:  # done already by apply(): this is QUndoStack.push's call
+            self._applied = False
+            return
+        self._redo()
+
+    def undo(self) -> None:
+        self._undo()
+
+    def _redo(self) -> None:  # pragma: no cover - each command overrides
+        raise NotImplementedError
+
+    def _undo(self) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+def apply(command: Command) -> None:
+    """Do `command` now, all or nothing: on an exception, whatever its parts
+    did is undone and the exception propagates. Push it afterwards."""
+    command._redo()
+    command._applied = True
+
 
 class MacroCommand(Command):
-    """A compound edit: redo runs its children in order, undo in reverse."""
+    """A compound edit: redo runs its children in order, undo in reverse.
+    A child that fails rolls back the ones before it (all or nothing)."""
 
     def __init__(self, text: str, parent: "MacroCommand | None" = None) -> None:
         self.children_: list[Command] = []
         super().__init__(text, parent)
 
-    def redo(self) -> None:
-        for child in self.children_:
-            child.redo()
+    def _redo(self) -> None:
+        done: list[Command] = []
+        try:
+            for child in self.children_:
+                child._redo()
+                done.append(child)
+        except Exception:
+            for child in reversed(done):
+                child._undo()
+            raise
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         for child in reversed(self.children_):
-            child.undo()
+            child._undo()
 
 
 class AddNodeCommand(Command):
@@ -58,10 +94,10 @@ class AddNodeCommand(Command):
         self.node_id = node_id or graph.new_id(type_name)
         super().__init__(f"Add {type_name} '{self.node_id}'", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         self.graph.add_node(self.type_name, copy.deepcopy(self.params), self.pos, id=self.node_id)
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         self.graph.remove_node(self.node_id)
 
 
@@ -80,7 +116,7 @@ class RemoveNodeCommand(Command):
         self.sharers: list[str] = []  # nodes that shared this one's module (they are handed on to another)
         super().__init__(f"Remove '{node_id}'", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         g = self.graph
         self.index = list(g.nodes).index(self.node_id)
         self.edges = _indexed(g, g.in_edges(self.node_id) + g.out_edges(self.node_id))
@@ -89,7 +125,7 @@ class RemoveNodeCommand(Command):
         self.sharers = g.sharers(self.node_id)
         self.node, _ = g.remove_node(self.node_id)
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         n = self.node
         self.graph.add_node(n.type, copy.deepcopy(n.params), n.pos, id=n.id, index=self.index, shares=n.shares)
         for sid in self.sharers:  # the module comes back to this node
@@ -118,11 +154,11 @@ class AddEdgeCommand(Command):
         self.graph, self.edge = graph, edge
         super().__init__(f"Connect {edge.src} → {edge.dst}", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         e = self.edge
         self.graph.add_edge(e.src, e.dst, e.src_port, e.dst_port)
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         self.graph.remove_edge(self.edge)
 
 
@@ -132,11 +168,11 @@ class RemoveEdgeCommand(Command):
         self.index = 0
         super().__init__(f"Disconnect {edge.src} → {edge.dst}", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         self.index = self.graph.edges.index(self.edge)
         self.graph.remove_edge(self.edge)
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         _restore(self.graph, [(self.index, self.edge)])
 
 
@@ -149,11 +185,11 @@ class MoveNodesCommand(Command):
         names = ", ".join(list(self.moves)[:3]) + ("…" if len(self.moves) > 3 else "")
         super().__init__(text or f"Move {names}", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         for node_id, (_, new) in self.moves.items():
             self.graph.move_node(node_id, new)
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         for node_id, (old, _) in self.moves.items():
             self.graph.move_node(node_id, old)
 
@@ -175,22 +211,31 @@ class SetParamsCommand(Command):
         return _SET_PARAMS_ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        # an edit that dropped edges (Concat num_inputs 3 → 2) never merges either way: redo of
+        # the merged step would replay only the last value (2 → 3) and keep the dropped edge
         if (not isinstance(other, SetParamsCommand) or other.graph is not self.graph
-                or other.node_id != self.node_id or set(other.new) != set(self.new) or other.dropped):
+                or other.node_id != self.node_id or set(other.new) != set(self.new)
+                or other.dropped or self.dropped):
             return False
         self.new = copy.deepcopy(other.new)
-        if self.new == self.old and not self.dropped:
+        if self.new == self.old:
             self.setObsolete(True)  # edited back to where it started: no step at all
         return True
 
-    def redo(self) -> None:
+    def _members(self) -> list[str]:
+        """The nodes whose params change together (shared weights): an edit can drop edges of each."""
+        owner = self.graph.owner_of(self.node_id)
+        return [owner, *self.graph.sharers(owner)]
+
+    def _redo(self) -> None:
         g = self.graph
-        before = _indexed(g, g.in_edges(self.node_id) + g.out_edges(self.node_id))
+        members = self._members()
+        before = _indexed(g, [e for m in members for e in g.in_edges(m) + g.out_edges(m)])
         g.set_params(self.node_id, copy.deepcopy(self.new))
-        after = set(g.in_edges(self.node_id)) | set(g.out_edges(self.node_id))
+        after = {e for m in members for e in g.in_edges(m) + g.out_edges(m)}
         self.dropped = [(i, e) for i, e in before if e not in after]
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         self.graph.set_params(self.node_id, copy.deepcopy(self.old))
         _restore(self.graph, self.dropped)
 
@@ -204,10 +249,10 @@ class SetMetaCommand(Command):
         self.old = {k: copy.deepcopy(getattr(graph, k)) for k in meta}
         super().__init__(f"Change {', '.join(meta)}", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         self.graph.set_meta(**copy.deepcopy(self.new))
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         self.graph.set_meta(**copy.deepcopy(self.old))
 
 
@@ -219,10 +264,10 @@ class AddGroupCommand(Command):
         self.group_id = group_id or graph.new_group_id()
         super().__init__(f"Group {_count(self.node_ids)} as '{name}'", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         self.graph.add_group(list(self.node_ids), self.name, id=self.group_id)
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         self.graph.remove_group(self.group_id)
 
 
@@ -235,11 +280,11 @@ class RemoveGroupCommand(Command):
         self.group: Group | None = None
         super().__init__(f"Ungroup '{graph.groups[group_id].name}'", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         self.index = list(self.graph.groups).index(self.group_id)
         self.group = copy.deepcopy(self.graph.remove_group(self.group_id))
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         g = self.group
         self.graph.add_group(list(g.nodes), g.name, id=g.id, index=self.index)
 
@@ -250,10 +295,10 @@ class RenameGroupCommand(Command):
         self.old = graph.groups[group_id].name
         super().__init__(f"Rename group '{self.old}' to '{name}'", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         self.graph.rename_group(self.group_id, self.new)
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         self.graph.rename_group(self.group_id, self.old)
 
 
@@ -265,10 +310,10 @@ class SetGroupNodesCommand(Command):
         self.old = list(graph.groups[group_id].nodes)
         super().__init__(f"Change the layers of group '{graph.groups[group_id].name}'", parent)
 
-    def redo(self) -> None:
+    def _redo(self) -> None:
         self.graph.set_group_nodes(self.group_id, list(self.new))
 
-    def undo(self) -> None:
+    def _undo(self) -> None:
         self.graph.set_group_nodes(self.group_id, list(self.old))
 
 

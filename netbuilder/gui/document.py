@@ -7,9 +7,10 @@ every listener (canvas, inspector, docks, training) stays subscribed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
@@ -18,6 +19,8 @@ from netbuilder.core.io import GraphFileError, graph_from_dict, load_graph, save
 from netbuilder.gui import dialogs, storage
 from netbuilder.gui.autosave import Autosaver, find_orphans, interval_ms
 from netbuilder.gui.canvas.layout import reading_layout
+
+_log = logging.getLogger(__name__)
 
 
 class Document(QObject):
@@ -31,6 +34,7 @@ class Document(QObject):
         self.title = graph.name
         self._force_dirty = False  # restored work is unsaved although the undo stack is clean
         self.autosaver = Autosaver()
+        self.windows: list[QWidget] = []  # windows opened for further recovered sessions
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms())
         self.timer.timeout.connect(self.autosave)
@@ -50,12 +54,25 @@ class Document(QObject):
     def display_name(self) -> str:
         return self.path.name if self.path is not None else (self.title or "untitled")
 
-    def _adopt(self, graph: Graph, path: Path | None, title: str | None = None, dirty: bool = False) -> None:
-        # files without positions (imported, hand-written) are laid out; a generated
-        # left→right strip too long to read (presets) is wrapped into rows
-        for nid, pos in (reading_layout(graph) or {}).items():
-            graph.nodes[nid].pos = pos
-        self.graph.replace_with(graph)
+    def _adopt(self, graph: Graph, path: Path | None, title: str | None = None, dirty: bool = False) -> bool:
+        """Switch to `graph`, all or nothing: graph, path, title and undo history
+        change together. Once the live graph holds the new content, the rest
+        switches whatever a listener did (else Ctrl+S would write the new network
+        over the old file); if the graph could not take it, nothing changes."""
+        try:
+            # files without positions (imported, hand-written) are laid out; a generated
+            # left→right strip too long to read (presets) is wrapped into rows
+            for nid, pos in (reading_layout(graph) or {}).items():
+                graph.nodes[nid].pos = pos
+        except Exception:  # noqa: BLE001 - the arrangement is a nicety: the file's positions stay
+            _log.exception("layout of %s", path)
+        try:
+            self.graph.replace_with(graph)
+        except Exception as exc:  # noqa: BLE001 - a Qt slot (File ▸ Open): say it, never crash
+            if self.graph.nodes is not graph.nodes:  # the old network is still there: keep its state too
+                dialogs.show_error(self.window, "Cannot open", f"Cannot show “{title or graph.name}”: {exc}")
+                return False
+            _log.exception("a view failed to follow the new network")
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.path = path
@@ -63,13 +80,13 @@ class Document(QObject):
         self._force_dirty = dirty
         self.autosaver.clear()
         self.state_changed.emit()
+        return True
 
     # ----------------------------------------------------------------- files
     def new(self) -> bool:
         if not self.maybe_save():
             return False
-        self._adopt(Graph(name="untitled"), None, "untitled")
-        return True
+        return self._adopt(Graph(name="untitled"), None, "untitled")
 
     def open_file(self, path: str | Path, ask: bool = True) -> bool:
         """Open a graph file; a bad file gives a message naming the problem."""
@@ -84,7 +101,8 @@ class Document(QObject):
         except OSError as exc:
             dialogs.show_error(self.window, "Cannot open file", f"Cannot read “{path}”: {exc.strerror or exc}")
             return False
-        self._adopt(graph, path.resolve())
+        if not self._adopt(graph, path.resolve()):
+            return False
         storage.add_recent_file(path)
         self.recent_changed.emit()
         return True
@@ -93,8 +111,7 @@ class Document(QObject):
         """Open a network that has no file yet (a preset): Save asks where."""
         if not self.maybe_save():
             return False
-        self._adopt(graph, None, title)
-        return True
+        return self._adopt(graph, None, title)
 
     def save_file(self, path: str | Path) -> bool:
         path = Path(path)
@@ -144,23 +161,41 @@ class Document(QObject):
             self.autosaver.clear()
 
     def offer_recovery(self) -> bool:
-        """After a crash: offer the newest orphaned autosave. True if restored."""
-        orphans = find_orphans(exclude=self.autosaver.file)
-        if not orphans:
-            return False
-        newest = orphans[0]
+        """After a crash: offer the work of every session that died, newest
+        first. The first one restored comes into this window, each further one
+        into a window of its own. An autosave is removed only once its work is
+        restored or the user declined it; sessions still running are never
+        touched (find_orphans skips them). True if anything was restored."""
         restored = False
-        if dialogs.ask_restore(self.window, Path(newest.path).name if newest.path else newest.name, newest.when()):
+        for orphan in find_orphans(exclude=self.autosaver.file):
+            if not dialogs.ask_restore(self.window, Path(orphan.path).name if orphan.path else orphan.name,
+                                       orphan.when()):
+                orphan.discard()
+                continue
             try:
-                graph = graph_from_dict(newest.graph, source="autosave")
+                graph = graph_from_dict(orphan.graph, source="autosave")
             except GraphFileError as exc:
                 dialogs.show_error(self.window, "Cannot restore", str(exc))
-            else:
-                self._adopt(graph, Path(newest.path) if newest.path else None, newest.name, dirty=True)
+                orphan.discard()  # it can never be restored: do not ask again
+                continue
+            target = self if not restored else self._new_window()
+            path = Path(orphan.path) if isinstance(orphan.path, str) and orphan.path else None
+            if target._adopt(graph, path, orphan.name, dirty=True):
+                target.autosave()  # the work is this session's now: safe before its old file goes
+                orphan.discard()
                 restored = True
-        for orphan in orphans:
-            orphan.discard()
         return restored
+
+    def _new_window(self) -> "Document":
+        """A second editor window (a second recovered session); kept alive by `windows`."""
+        from netbuilder.gui.main_window import MainWindow  # here: main_window imports this module
+
+        window = MainWindow()
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.windows.append(window)
+        window.destroyed.connect(lambda *_: self.windows.remove(window) if window in self.windows else None)
+        window.show()
+        return window.document
 
     def close(self) -> None:
         self.timer.stop()

@@ -7,6 +7,7 @@ command, and report refusals through `message` for the status bar.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterable
 
 from PySide6.QtCore import QObject, Signal
@@ -18,9 +19,12 @@ from netbuilder.core.params import ParamError
 from netbuilder.core.spec import get_spec
 from netbuilder.gui import clipboard
 from netbuilder.gui.commands import (
-    AddEdgeCommand, AddGroupCommand, AddNodeCommand, MacroCommand, MoveNodesCommand, RemoveEdgeCommand,
-    RemoveGroupCommand, RemoveNodeCommand, RenameGroupCommand, SetGroupNodesCommand, SetParamsCommand,
+    AddEdgeCommand, AddGroupCommand, AddNodeCommand, Command, MacroCommand, MoveNodesCommand, RemoveEdgeCommand,
+    RemoveGroupCommand, RemoveNodeCommand, RenameGroupCommand, SetGroupNodesCommand, SetParamsCommand, apply,
 )
+
+_log = logging.getLogger(__name__)
+MESSAGE_CHARS = 300  # a refusal quotes at most this much of the reason (a 10 MB name is not echoed)
 
 Pos = tuple[float, float]
 
@@ -34,7 +38,28 @@ class Editor(QObject):
         self.graph, self.undo_stack = graph, undo_stack
 
     def _refuse(self, text: str) -> None:
-        self.message.emit(text)
+        self.message.emit(text if len(text) <= MESSAGE_CHARS else text[:MESSAGE_CHARS] + "…")
+
+    def push(self, command: Command) -> bool:
+        """Do `command` and put it on the undo stack, all or nothing: an edit
+        the graph refuses leaves graph and stack as they were, and the user gets
+        one message saying why. Every edit of the editor goes through here."""
+        problem = self._try_push(command)
+        if problem:
+            self._refuse(f"{command.text()}: not done — {problem}")
+        return not problem
+
+    def _try_push(self, command: Command) -> str:
+        """push without the message: "" when done, else the reason."""
+        try:
+            apply(command)
+        except (GraphError, ParamError) as exc:
+            return str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must cost one edit, never the session
+            _log.exception("edit %r failed", command.text())
+            return f"{type(exc).__name__}: {exc}"
+        self.undo_stack.push(command)
+        return ""
 
     # ------------------------------------------------------------------ nodes
     def add_node(self, type_name: str, pos: Pos, params: dict[str, Any] | None = None,
@@ -65,7 +90,8 @@ class Editor(QObject):
             if edge is not None:
                 AddEdgeCommand(self.graph, edge, parent=macro)
                 macro.setText(f"Add {type_name} {'after' if from_output else 'before'} '{other}'")
-        self.undo_stack.push(macro)
+        if not self.push(macro):
+            return None
         self.nodes_created.emit([add.node_id])
         return add.node_id
 
@@ -90,12 +116,12 @@ class Editor(QObject):
             RemoveEdgeCommand(self.graph, e, parent=macro)
         for nid in node_ids:
             RemoveNodeCommand(self.graph, nid, parent=macro)
-        self.undo_stack.push(macro)
+        self.push(macro)
 
     def move_nodes(self, moves: dict[str, tuple[Pos, Pos]], text: str = "") -> None:
         moves = {k: v for k, v in moves.items() if k in self.graph.nodes and v[0] != v[1]}
         if moves:
-            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text))
+            self.push(MoveNodesCommand(self.graph, moves, text))
 
     def place_nodes(self, positions: dict[str, Pos], text: str) -> None:
         """Move nodes to new positions as one step (auto-layout)."""
@@ -110,12 +136,13 @@ class Editor(QObject):
         try:
             checked = node.spec.validate_params({**node.params, **changes})
         except ParamError as exc:
-            return str(exc)
+            return str(exc)[:MESSAGE_CHARS]
+        except (TypeError, ValueError, OverflowError) as exc:  # a value no Param expected: refuse, never raise
+            return f"{', '.join(changes)}: {type(exc).__name__}: {str(exc)[:MESSAGE_CHARS]}"
         changes = {k: checked[k] for k in changes}
         if all(node.params.get(k) == v for k, v in changes.items()):
             return ""
-        self.undo_stack.push(SetParamsCommand(self.graph, node_id, changes))
-        return ""
+        return self._try_push(SetParamsCommand(self.graph, node_id, changes))
 
     # ------------------------------------------------------------------ edges
     def connect(self, src: str, src_port: int, dst: str, dst_port: int) -> bool:
@@ -125,8 +152,7 @@ class Editor(QObject):
         except GraphError as exc:
             self._refuse(f"Cannot connect: {exc}")
             return False
-        self.undo_stack.push(AddEdgeCommand(self.graph, edge))
-        return True
+        return self.push(AddEdgeCommand(self.graph, edge))
 
     def insert_on_edge(self, type_name: str, edge: Edge, pos: Pos) -> str | None:
         """Drop a layer onto an edge: src → new → dst, one undo step."""
@@ -141,7 +167,8 @@ class Editor(QObject):
         add = AddNodeCommand(self.graph, type_name, None, pos, parent=macro)
         AddEdgeCommand(self.graph, Edge(edge.src, add.node_id, edge.src_port, 0), parent=macro)
         AddEdgeCommand(self.graph, Edge(add.node_id, edge.dst, 0, edge.dst_port), parent=macro)
-        self.undo_stack.push(macro)
+        if not self.push(macro):
+            return None
         self.nodes_created.emit([add.node_id])
         return add.node_id
 
@@ -170,7 +197,8 @@ class Editor(QObject):
         for name, members in groups:
             add = AddGroupCommand(self.graph, members, name, _fresh_group_id(self.graph, taken), parent=macro)
             taken.add(add.group_id)
-        self.undo_stack.push(macro)
+        if not self.push(macro):
+            return []
         ids = [n["id"] for n in nodes]
         self.nodes_created.emit(ids)
         return ids
@@ -199,8 +227,7 @@ class Editor(QObject):
             else:
                 RemoveGroupCommand(self.graph, gid, parent=macro)
         add = AddGroupCommand(self.graph, ids, name, parent=macro)
-        self.undo_stack.push(macro)
-        return add.group_id
+        return add.group_id if self.push(macro) else None
 
     def ungroup(self, group_ids: Iterable[str]) -> None:
         """Remove groups (their layers stay), one step."""
@@ -211,7 +238,7 @@ class Editor(QObject):
         macro = MacroCommand(f"Ungroup {', '.join(repr(self.graph.groups[g].name) for g in gids)}")
         for gid in gids:
             RemoveGroupCommand(self.graph, gid, parent=macro)
-        self.undo_stack.push(macro)
+        self.push(macro)
 
     def rename_group(self, group_id: str, name: str) -> bool:
         group = self.graph.groups.get(group_id)
@@ -223,7 +250,7 @@ class Editor(QObject):
             self._refuse(f"A group's name must be 1 to {MAX_NAME} characters.")
             return False
         if name != group.name:
-            self.undo_stack.push(RenameGroupCommand(self.graph, group_id, name))
+            return self.push(RenameGroupCommand(self.graph, group_id, name))
         return True
 
 

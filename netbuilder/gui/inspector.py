@@ -8,6 +8,7 @@ shapes of its weights. With nothing selected it shows the network itself.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -23,6 +24,8 @@ from netbuilder.gui.editor import Editor
 from netbuilder.gui.live import LiveShapes
 from netbuilder.gui.node_facts import node_facts
 from netbuilder.gui.param_editors import ParamEditor, make_editor
+
+_log = logging.getLogger(__name__)
 
 
 def _label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
@@ -84,24 +87,39 @@ class Inspector(QScrollArea):
             if wanted != self.node_id or self._showing_multi:
                 self.show_node(wanted)
             return
-        self.node_id = None
+        self.node_id, self.editors, self.field_errors = None, {}, {}
         self.network_status = None
+        title = f"{len(node_ids)} layers selected"
+        if self._showing_multi:  # a rubber band growing: one label changes, not the whole page
+            self._multi_title.setText(title)
+            return
         self._showing_multi = True
         layout = self._new_page()
-        layout.addWidget(_label(f"{len(node_ids)} layers selected", "InspectorTitle"))
+        self._multi_title = _label(title, "InspectorTitle")
+        layout.addWidget(self._multi_title)
         layout.addWidget(_label("Select a single layer to edit its parameters. Ctrl+C copies the "
                                 "selection with the connections between its layers.", "Muted"))
         layout.addStretch(1)
         self._finish()
 
     def show_node(self, node_id: str | None) -> None:
-        self._showing_multi = False
-        self.editors.clear()
-        self.field_errors.clear()
-        self._shown_info = None
-        self.network_status: QLabel | None = None
+        """Show a layer's form (the network's with None). The form is built
+        aside and swapped in only when complete; if building it fails, the
+        inspector says so in one line and holds no half-built form (a later
+        shape report or graph event then finds nothing stale to update)."""
+        try:
+            self._build(node_id)
+        except Exception as exc:  # noqa: BLE001 - a Qt slot: an escaping exception could kill the app
+            self._show_failure(node_id, exc)
+
+    def _build(self, node_id: str | None) -> None:
         node = self.graph.nodes.get(node_id) if node_id else None
-        self.node_id = node.id if node else None
+        if node is None and self.network_status is not None:  # showing it already: refresh, do not rebuild
+            self.name_edit.setText(self.graph.name)
+            if self.desc_edit.toPlainText() != self.graph.description:
+                self.desc_edit.setPlainText(self.graph.description)
+            self._update_network_status(self.live.report)
+            return
         layout = self._new_page()
         if node is None:
             self._network_page(layout)
@@ -110,10 +128,12 @@ class Inspector(QScrollArea):
         layout.addWidget(_label(node.id, "InspectorTitle"))
         layout.addWidget(_label(f"{spec.type}  ·  {spec.category}", "InspectorType"))
         layout.addWidget(_label(spec.help, "InspectorHelp"))
-        self.status = _label("", "InspectorError")
-        layout.addWidget(self.status)
+        status = _label("", "InspectorError")
+        layout.addWidget(status)
         self._sharing_box(layout, node.id)
         self._worked_example_button(layout, node)
+        editors: dict[str, ParamEditor] = {}
+        field_errors: dict[str, QLabel] = {}
         if spec.params:
             box = QGroupBox("Parameters")
             form = QFormLayout(box)
@@ -129,14 +149,32 @@ class Inspector(QScrollArea):
                 err = _label("", "StatusError")
                 err.hide()
                 form.addRow("", err)
-                self.editors[p.name], self.field_errors[p.name] = ed, err
+                editors[p.name], field_errors[p.name] = ed, err
             layout.addWidget(box)
-        self.facts_box = QGroupBox("Shapes and size")
-        self.facts = QFormLayout(self.facts_box)
-        self.facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(self.facts_box)
+        facts_box = QGroupBox("Shapes and size")
+        facts = QFormLayout(facts_box)
+        facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(facts_box)
         layout.addStretch(1)
+        # complete: switch to it in one go
+        self._showing_multi = False
+        self.network_status = None
+        self.node_id, self.editors, self.field_errors = node.id, editors, field_errors
+        self.status, self.facts_box, self.facts = status, facts_box, facts
+        self._shown_info = None
+        self._finish()
         self._refresh_facts(self.live.report)
+
+    def _show_failure(self, node_id: str | None, exc: BaseException) -> None:
+        """One line instead of the form; nothing left that slots could trip over."""
+        _log.exception("inspector: cannot show %r", node_id)
+        self.node_id, self.network_status, self._showing_multi = None, None, False
+        self.editors, self.field_errors, self._shown_info = {}, {}, None
+        layout = self._new_page()
+        what = f"layer “{str(node_id)[:80]}”" if node_id else "the network"
+        layout.addWidget(_label(f"Cannot show {what} here: {type(exc).__name__}: {str(exc)[:200]}",
+                                "InspectorError"))
+        layout.addStretch(1)
         self._finish()
 
     def _sharing_box(self, layout: QVBoxLayout, node_id: str) -> None:
@@ -166,19 +204,22 @@ class Inspector(QScrollArea):
         layout.addWidget(_label("Select a layer to edit it. Drag layers in from the palette; drag from an "
                                 "output port (right) to an input port (left) to connect.", "Muted"))
         form = QFormLayout()
-        self.name_edit = QLineEdit(self.graph.name)
-        self.name_edit.editingFinished.connect(self._apply_name)
-        self.desc_edit = _TextEdit(self.graph.description)
-        self.desc_edit.setFixedHeight(90)
-        self.desc_edit.committed.connect(self._apply_description)
-        form.addRow("Name", self.name_edit)
-        form.addRow("Description", self.desc_edit)
+        name_edit = QLineEdit(self.graph.name)
+        name_edit.editingFinished.connect(self._apply_name)
+        desc_edit = _TextEdit(self.graph.description)
+        desc_edit.setFixedHeight(90)
+        desc_edit.committed.connect(self._apply_description)
+        form.addRow("Name", name_edit)
+        form.addRow("Description", desc_edit)
         layout.addLayout(form)
-        self.network_status = _label("")
-        layout.addWidget(self.network_status)
-        self._update_network_status(self.live.report)
+        network_status = _label("")
+        layout.addWidget(network_status)
         layout.addStretch(1)
+        self._showing_multi = False
+        self.node_id, self.editors, self.field_errors, self._shown_info = None, {}, {}, None
+        self.name_edit, self.desc_edit, self.network_status = name_edit, desc_edit, network_status
         self._finish()
+        self._update_network_status(self.live.report)
 
     def _update_network_status(self, report: ShapeReport) -> None:
         n_err = len(report.errors)
@@ -192,12 +233,12 @@ class Inspector(QScrollArea):
     def _apply_name(self) -> None:
         name = self.name_edit.text().strip()
         if name and name != self.graph.name:
-            self.editor.undo_stack.push(SetMetaCommand(self.graph, name=name))
+            self.editor.push(SetMetaCommand(self.graph, name=name))
 
     def _apply_description(self) -> None:
         text = self.desc_edit.toPlainText()
         if text != self.graph.description:
-            self.editor.undo_stack.push(SetMetaCommand(self.graph, description=text))
+            self.editor.push(SetMetaCommand(self.graph, description=text))
 
     # ------------------------------------------------------------- editing
     def _apply(self, name: str, value: Any) -> None:
@@ -213,6 +254,13 @@ class Inspector(QScrollArea):
 
     # ------------------------------------------------------- model changes
     def _on_graph_event(self, event: GraphEvent) -> None:
+        try:
+            self._follow(event)
+        except Exception:  # noqa: BLE001 - the form may be stale: rebuild it (show_node never raises)
+            _log.exception("inspector: %s", event.kind)
+            self.show_node(self.node_id if self.node_id in self.graph.nodes else None)
+
+    def _follow(self, event: GraphEvent) -> None:
         if event.kind == "reset":
             self.show_node(None)
         elif event.kind == "shares_changed" and self.node_id is not None:
@@ -232,10 +280,13 @@ class Inspector(QScrollArea):
                 self.desc_edit.setPlainText(self.graph.description)
 
     def _on_report(self, report: ShapeReport) -> None:
-        if self.node_id is not None:
-            self._refresh_facts(report)
-        elif self.network_status is not None:
-            self._update_network_status(report)
+        try:
+            if self.node_id is not None:
+                self._refresh_facts(report)
+            elif self.network_status is not None:
+                self._update_network_status(report)
+        except Exception as exc:  # noqa: BLE001 - a Qt slot
+            self._show_failure(self.node_id, exc)
 
     def _refresh_facts(self, report: ShapeReport) -> None:
         info = report.nodes.get(self.node_id) if self.node_id else None

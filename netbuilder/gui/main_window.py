@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QPointF, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QPointF, QRect, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QUndoView, QWidget
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport
-from netbuilder.gui import clipboard, group_actions, storage, theme, warmup
+from netbuilder.gui import clipboard, group_actions, storage, theme, undo_keys, warmup, wheel_guard, window_layout
+from netbuilder.gui.placement import bounding, free_spot, node_rects
 from netbuilder.gui.actions import build_actions
 from netbuilder.gui.canvas import GraphScene, GraphView
 from netbuilder.gui.canvas.layout import layered_layout
@@ -35,12 +36,13 @@ from netbuilder.gui.resources import icon
 from netbuilder.gui.summary_dock import SummaryPanel
 
 STATUS_MS = 7000
-LAYOUT_VERSION = 1  # bump when the docks change, so an old saved layout is ignored
+LAYOUT_VERSION = 2  # bump when the docks change, so an old saved layout is ignored (2: bottom spans)
 
 
 class MainWindow(QMainWindow):
     def __init__(self, graph: Graph | None = None, title: str | None = None) -> None:
         super().__init__()
+        wheel_guard.install()  # before the forms are built: their fields take the wheel only when focused
         self.setObjectName("NetBuilderMainWindow")
         self.setWindowIcon(icon("netbuilder"))
         self.graph = graph if graph is not None else default_graph()
@@ -57,6 +59,7 @@ class MainWindow(QMainWindow):
         self._quick_link: tuple[str, int, bool] | None = None
         self._build_docks()
         self._install_training_dock()
+        self.undo_keys = undo_keys.install([self.inspector_dock, self.training_dock])  # Ctrl+Z in a field
         self.actions_ = build_actions(self)
         self._build_status_bar()
         install_export_actions(self)  # File ▸ Import/Export/Compare, Compare panel, budget bar
@@ -65,6 +68,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._retitle()
         self.resize(1500, 940)
+        self._default_state = self.saveState(LAYOUT_VERSION)  # View ▸ Reset Layout goes back to it
 
     # ------------------------------------------------------------- contract
     @property
@@ -110,8 +114,10 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        # the bottom panels span the window: the Training dock's settings, curves and pictures
+        # side by side need the width (between the side panels they needed a 1600 px screen)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.palette = Palette()
         self.palette_dock = self._dock("Layers", "PaletteDock", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.history = QUndoView(self.undo_stack)
@@ -120,6 +126,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.graph, self.editor, self.live)
         self.inspector_dock = self._dock("Inspector", "InspectorDock", self.inspector,
                                          Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector_fitter = window_layout.InspectorFitter(self.inspector)  # no clipped form
         self.summary = SummaryPanel(self.graph, self.live)
         self.summary_dock = self._dock("Summary", "SummaryDock", self.summary, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.problems = ProblemsPanel(self.live)
@@ -230,11 +237,10 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- verbs
     def add_layer_at_centre(self, type_name: str) -> None:
         centre = self.view.mapToScene(self.view.viewport().rect().center())
-        taken = {(round(n.pos[0]), round(n.pos[1])) for n in self.graph}
-        x, y = centre.x() - NODE_W / 2, centre.y() - NODE_H / 2
-        while (round(x), round(y)) in taken:  # double-clicking twice must not stack two layers
-            x, y = x + 30, y + 30
-        self.editor.add_node(type_name, (x, y))
+        # double-clicking twice must not stack two layers
+        spot = free_spot(node_rects(self.scene), (centre.x() - NODE_W / 2, centre.y() - NODE_H / 2),
+                         (NODE_W, NODE_H))
+        self.editor.add_node(type_name, spot)
         self.view.setFocus()
 
     def open_quick_add(self, global_pos: QPoint, scene_pos: QPointF,
@@ -272,7 +278,8 @@ class MainWindow(QMainWindow):
         pos = (self._quick_pos.x() - NODE_W / 2, self._quick_pos.y() - NODE_H / 2)
         if link is not None and not link[2]:  # the new layer feeds an input: put it left of the cursor
             pos = (pos[0] - NODE_W / 2, pos[1])
-        self.editor.add_node(type_name, pos, after=after, link=link)
+        self.editor.add_node(type_name, free_spot(node_rects(self.scene), pos, (NODE_W, NODE_H)),
+                             after=after, link=link)
         self.view.setFocus()
 
     def copy_selection(self) -> bool:
@@ -301,9 +308,17 @@ class MainWindow(QMainWindow):
         self.editor.paste(frag, at=at)
 
     def duplicate(self) -> None:
-        frag = self.editor.copy(self.scene.selected_node_ids())
-        if frag is not None:
-            self.editor.paste(frag, offset=(40.0, 40.0))
+        """The copies go into free space beside the originals, named "Duplicate" in History."""
+        ids = self.scene.selected_node_ids()
+        frag = self.editor.copy(ids)
+        if frag is None:
+            return
+        box = bounding([self.scene.node_items[n].sceneBoundingRect() for n in ids if n in self.scene.node_items])
+        x, y = free_spot(node_rects(self.scene), (box.left() + 40.0, box.top() + 40.0), (box.width(), box.height()))
+        before = self.undo_stack.index()
+        created = self.editor.paste(frag, offset=(x - box.left(), y - box.top()))
+        if created and self.undo_stack.index() == before + 1:
+            _rename_last(self.undo_stack, f"Duplicate {len(created)} layer{'s' * (len(created) != 1)}")
 
     def delete_selection(self) -> None:
         self.editor.delete(self.scene.selected_node_ids(), self.scene.selected_edges())
@@ -343,11 +358,36 @@ class MainWindow(QMainWindow):
         storage.set_value("window/state", self.saveState(LAYOUT_VERSION))
         event.accept()
 
-    def restore_layout(self) -> None:
-        """Where the user left the window and its panels (interactive start only)."""
+    def main_docks(self) -> list[QDockWidget]:
+        return [self.palette_dock, self.history_dock, self.inspector_dock, self.summary_dock,
+                self.problems_dock, self.training_dock]
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset Layout: every panel docked where it starts and visible."""
+        window_layout.reset_layout(self, self._default_state, LAYOUT_VERSION)
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        window_layout.fit_to_screen(self, available)
+
+    def size_for_screen(self, available: QRect) -> None:
+        window_layout.size_for_screen(self, available)
+
+    def restore_layout(self) -> bool:
+        """Where the user left the window and its panels (interactive start only);
+        False when nothing was saved (or the saved panels are of an older layout)."""
         settings = storage.settings()
         geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        restored = False
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state, LAYOUT_VERSION)
+            restored = self.restoreState(state, LAYOUT_VERSION)
+        return restored
+
+
+def _rename_last(stack: QUndoStack, text: str) -> None:
+    """Name the command just pushed (Editor.paste calls every paste "Paste"); the Edit menu's
+    "Undo …" text is told too, as QUndoStack only announces it on push."""
+    command = stack.command(stack.index() - 1)
+    command.setText(text)
+    stack.undoTextChanged.emit(command.actionText())

@@ -2,7 +2,11 @@
 
 A `Dataset` is NumPy arrays plus what they mean: the task (classification
 with n classes, regression, reconstruction), class names, and how to draw a
-sample (`image_shape`). `load_dataset(name_or_path, options, input_shape)`
+sample (`image_shape`). Samples from 8-bit sources (IDX bytes, CIFAR, PNG
+folders, the named datasets) are held as they came, uint8, with a `ByteScale`
+saying how they become the float32 values the network sees; batches.py
+converts each batch on the device, so the memory holds one byte per value
+instead of four. `load_dataset(name_or_path, options, input_shape)`
 reads a built-in (builtin_data.py) or a user file (file_data.py,
 image_files.py) and reshapes samples to the graph's Input shape when that is
 unambiguous (digits as 1×8×8 images, 8 steps × 8 values or 64 values; as
@@ -25,10 +29,45 @@ class DataError(ValueError):
     """A dataset cannot be loaded or does not fit the graph; the message says why."""
 
 
+@dataclass(eq=False)
+class ByteScale:
+    """uint8 samples → float32 by the very operations a float copy made up front used: x / 255 (when
+    `divide`), then (v - mean) / std per channel. Each is one IEEE float32 operation per value, so a
+    batch converted on the device (batches.Convert) holds exactly the numbers that copy held."""
+
+    layout: tuple[int, ...]  # the sample shape the channels are axis 0 of (before any reshape for the Input)
+    divide: bool = True
+    mean: np.ndarray | None = None  # (channels,) float32
+    std: np.ndarray | None = None  # (channels,) float32, no zeros
+
+    @staticmethod
+    def pixels(layout: Sequence[int], mean: np.ndarray | None = None, std: np.ndarray | None = None,
+               divide: bool = True) -> ByteScale:
+        if mean is None or std is None:
+            return ByteScale(tuple(layout), divide)
+        return ByteScale(tuple(layout), divide, np.asarray(mean, np.float32).ravel(),
+                         np.asarray(std, np.float32).ravel())
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.mean is None else int(self.mean.size)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """Held uint8 rows (any shape with the same values per sample) → their float32 values."""
+        values = x.astype(np.float32)
+        if self.divide:
+            values /= np.float32(255.0)
+        if self.mean is not None and self.std is not None:
+            planes = values.reshape(len(x), self.channels, math.prod(x.shape[1:]) // self.channels)
+            planes -= self.mean[:, None]
+            planes /= self.std[:, None]
+        return values
+
+
 @dataclass
 class Dataset:
     name: str
-    x: np.ndarray  # (N, *sample_shape), float32 (int64 for token ids)
+    x: np.ndarray  # (N, *sample_shape), float32; uint8 with `scale` for 8-bit sources; int64 token ids
     y: np.ndarray | None  # (N,) int64 class labels, (N, *target) float32 targets, or None
     task: str  # classification | regression | reconstruction
     num_classes: int | None = None
@@ -37,6 +76,7 @@ class Dataset:
     lazy: Any = None  # a torch Dataset that reads samples on demand (large image folders)
     notes: list[str] = field(default_factory=list)
     test_count: int = 0  # the last rows are the source's official test split (named datasets)
+    scale: ByteScale | None = None  # how uint8 `x` (or lazy samples) become floats; None: x is used as it is
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -44,6 +84,11 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.x) if self.lazy is None else len(self.lazy)
+
+    def values(self, rows: Any = slice(None)) -> np.ndarray:
+        """The samples (or some rows) as the network sees them: a float32 copy for 8-bit data."""
+        x = self.x[rows]
+        return x if self.scale is None else self.scale.apply(x)
 
 
 @dataclass(frozen=True)
@@ -127,7 +172,7 @@ def load_dataset(source: str, options: dict[str, Any] | None = None,
     if hint is not None:
         data = adapt_to_input(data, hint, source)
     if input_dtype == "int64":
-        data = replace(data, x=data.x.astype(np.int64))
+        data = replace(data, x=data.values().astype(np.int64), scale=None)
     return data
 
 
@@ -208,8 +253,10 @@ def guess_task(y: np.ndarray | None, requested: str | None = None) -> str:
 
 
 def finish_targets(name: str, x: np.ndarray, y: np.ndarray | None, options: dict[str, Any],
-                   class_names: list[str] | None = None, image_shape: tuple[int, ...] | None = None) -> Dataset:
-    """A Dataset from arrays, the task from options["task"] or from the targets."""
+                   class_names: list[str] | None = None, image_shape: tuple[int, ...] | None = None,
+                   scale: ByteScale | None = None) -> Dataset:
+    """A Dataset from arrays, the task from options["task"] or from the targets (x kept as it is with a
+    `scale`, else float32 unless int64 token ids)."""
     task = guess_task(y, options.get("task"))
     num_classes = None
     if task == "classification":
@@ -231,5 +278,6 @@ def finish_targets(name: str, x: np.ndarray, y: np.ndarray | None, options: dict
     elif y is not None:
         y = y.astype(np.float32)
         class_names = None
-    return Dataset(name, x.astype(np.float32) if x.dtype != np.int64 else x, y, task, num_classes, class_names,
-                   image_shape)
+    if scale is None and x.dtype != np.int64:
+        x = x.astype(np.float32, copy=False)
+    return Dataset(name, x, y, task, num_classes, class_names, image_shape, scale=scale)

@@ -9,25 +9,28 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 import os
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
-from netbuilder.train.data import DataError, Dataset, class_index, guess_task
+from netbuilder.train.data import ByteScale, DataError, Dataset, class_index, guess_task
 from netbuilder.train.data import finish_targets as _finish_targets
 from netbuilder.train.data_limits import check_class_labels, gunzip_capped, max_data_bytes, too_big
 
 
 def finish_targets(name: str, x: np.ndarray, y: np.ndarray | None, options: dict[str, Any],
-                   class_names: list[str] | None = None, image_shape: tuple[int, ...] | None = None) -> Dataset:
+                   class_names: list[str] | None = None, image_shape: tuple[int, ...] | None = None,
+                   scale: ByteScale | None = None) -> Dataset:
     """data.finish_targets, after refusing labels whose class list could not be built."""
     if y is not None:
         check_class_labels(name, y, guess_task(y, options.get("task")))
-    return _finish_targets(name, x, y, options, class_names, image_shape)
+    return _finish_targets(name, x, y, options, class_names, image_shape, scale)
 
 
 def loader_for(path: str) -> Callable[[str, dict[str, Any], Any], Dataset]:
@@ -168,6 +171,9 @@ def load_npz(path: str, options: dict[str, Any], hint: Any = None) -> Dataset:
     if y is not None and not np.issubdtype(y.dtype, np.number):
         y, class_names = class_index(y.tolist())
     image_shape = tuple(x.shape[1:]) if x.ndim == 4 or (x.ndim == 3 and min(x.shape[1:]) > 4) else None
+    if x.dtype == np.uint8:  # held as bytes; each batch becomes float32 on the device, the same values
+        scale = ByteScale.pixels(x.shape[1:], divide=False)
+        return finish_targets(Path(path).name, x, y, options, class_names, image_shape, scale)
     return finish_targets(Path(path).name, x.astype(np.float32), y, options, class_names, image_shape)
 
 
@@ -207,6 +213,77 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return np.frombuffer(body, dtype=dtype, count=count).reshape(dims)
 
 
+READ_CHUNK = 16 << 20  # bytes decoded at a time: a file is never held whole as a bytes object
+
+
+def read_idx_stacked(paths: list[Path]) -> np.ndarray:
+    """IDX files whose items share one shape (MNIST's train and t10k images), stacked into one array
+    that each file is decoded straight into, chunk by chunk: no whole-file bytes object and no second
+    copy to concatenate. The size the headers declare is checked against the data limit first, and
+    no more than that is ever decompressed (a gzip bomb stops there)."""
+    streams: list[tuple[Path, Any, np.dtype, tuple[int, ...]]] = []
+    where = paths[0]
+    try:
+        for where in paths:
+            f = _open_idx(where)
+            streams.append((where, f, *_idx_header(f, where)))
+        out = _stack_target(streams)
+        flat = out.reshape(-1).view(np.uint8)
+        pos = 0
+        for where, f, dtype, dims in streams:
+            need = math.prod(dims) * dtype.itemsize
+            while need:
+                chunk = f.read(min(READ_CHUNK, need))
+                if not chunk:
+                    raise DataError(f"{where}: the file is truncated (its header declares shape {list(dims)})")
+                flat[pos:pos + len(chunk)] = np.frombuffer(chunk, np.uint8)
+                pos, need = pos + len(chunk), need - len(chunk)
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(f"{where}: cannot read the file ({exc})") from None
+    finally:
+        for _, f, _, _ in streams:
+            f.close()
+    return out
+
+
+def read_idx_count(path: Path) -> int:
+    """The number of items an IDX file's header declares (nothing else is read)."""
+    try:
+        with _open_idx(path) as f:
+            return _idx_header(f, path)[1][0]
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise DataError(f"{path}: cannot read the file ({exc})") from None
+
+
+def _open_idx(path: Path) -> Any:
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+
+
+def _idx_header(f: Any, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
+    head = f.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_TYPES or head[3] == 0:
+        raise DataError(f"{path}: not an IDX file of samples (bad magic number)")
+    raw_dims = f.read(4 * head[3])
+    if len(raw_dims) < 4 * head[3]:
+        raise DataError(f"{path}: the file is truncated (in its header)")
+    return np.dtype(_IDX_TYPES[head[2]]), struct.unpack(f">{head[3]}I", raw_dims)
+
+
+def _stack_target(streams: list[tuple[Path, Any, np.dtype, tuple[int, ...]]]) -> np.ndarray:
+    first, _, dtype, dims = streams[0]
+    for path, _, other_dtype, other in streams[1:]:
+        if other_dtype != dtype or other[1:] != dims[1:]:
+            raise DataError(f"{path}: items of shape {list(other[1:])} ({other_dtype}) do not match "
+                            f"{first.name}'s {list(dims[1:])} ({dtype})")
+    shape = (sum(s[3][0] for s in streams), *dims[1:])
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > max_data_bytes():
+        raise too_big(first, "the decompressed data", nbytes, max_data_bytes())
+    return np.empty(shape, dtype)
+
+
 def idx_files_in(folder: str) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and ("idx" in p.name or "ubyte" in p.name))
 
@@ -215,17 +292,21 @@ def load_idx(path: str, options: dict[str, Any], hint: Any = None) -> Dataset:
     """An IDX images file (or a folder of them); labels from option 'labels'
     or the matching '*labels-idx1*' file beside it."""
     images, labels = _idx_pair(Path(path), options)
-    x = read_idx(images)
+    x = read_idx_stacked([images])
     if x.ndim == 3:
         x = x[:, None]  # (N, H, W) → (N, 1, H, W)
     elif x.ndim == 4 and x.shape[-1] in (1, 3, 4):
-        x = x.transpose(0, 3, 1, 2)
-    x = x.astype(np.float32) / (255.0 if x.dtype == np.uint8 else 1.0)
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    scale = None
+    if x.dtype == np.uint8:  # bytes stay bytes: x / 255 happens per batch, on the device
+        x, scale = np.ascontiguousarray(x), ByteScale.pixels(x.shape[1:])
+    else:
+        x = x.astype(np.float32)
     y = read_idx(labels).astype(np.int64) if labels else None
     if y is not None and len(y) != len(x):
         raise DataError(f"{labels}: {len(y)} labels for {len(x)} images in {images}")
     image_shape = tuple(x.shape[1:]) if x.ndim == 4 else None
-    return finish_targets(images.name, x, y, options, None, image_shape)
+    return finish_targets(images.name, x, y, options, None, image_shape, scale)
 
 
 def _idx_pair(path: Path, options: dict[str, Any]) -> tuple[Path, Path | None]:

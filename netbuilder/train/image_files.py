@@ -1,10 +1,17 @@
 """Image folders: one sub-folder per class, every image resized to one size.
 
-Pillow is used when it is installed (any format it reads). Without it, PNG
-and the Netpbm formats (PGM, PPM, PBM) are decoded here with the standard
-library and NumPy; other formats (JPEG, ...) give a DataError saying that
-they need Pillow. Folders with more images than `preload_limit` are read on
-demand while training (a torch Dataset streamed by a DataLoader).
+Pillow (a dependency) decodes every format, PNG included; its header is
+checked against data_limits' pixel cap before anything is decoded. The
+decoders below for PNG and Netpbm (PGM, PPM, PBM) only serve an install
+whose Pillow is broken. Images already at the Input's size whose channels
+need no mixing (grey, colour, alpha dropped, grey repeated) are held as
+uint8 with a ByteScale (x / 255 per batch, on the device: the same values
+as a float copy, a quarter of the memory); any that must be resized or made
+grey make the folder float32 as before. Folders with more images than
+`preload_limit` are read on demand while training (lazy_batches.py: a
+DataLoader built once, each image decoded once into a cache when the folder
+fits NETBUILDER_MAX_DATA_MB or the option cache_mb; option workers sets the
+number of decoding processes).
 """
 
 from __future__ import annotations
@@ -16,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from netbuilder.train.data import DataError, Dataset
-from netbuilder.train.data_limits import check_pixels
+from netbuilder.train.data import ByteScale, DataError, Dataset
+from netbuilder.train.data_limits import check_pixels, max_data_bytes
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NETPBM = (".pgm", ".ppm", ".pbm", ".pnm")
@@ -27,7 +34,7 @@ PIL_FORMATS = (".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 def _pillow() -> Any:
     try:
-        from PIL import Image  # optional: not a dependency
+        from PIL import Image  # a dependency; missing only from a broken install
     except ImportError:
         return None
     return Image
@@ -41,8 +48,8 @@ def read_image(path: Path) -> np.ndarray:
         if pil is not None:
             with pil.open(path) as im:
                 check_pixels(path, *im.size)  # the header only: nothing is decoded yet
-                im = im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB" if im.mode != "L" else "L")
-                a = np.asarray(im)
+                wanted = "RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB" if im.mode != "L" else "L"
+                a = np.asarray(im if im.mode == wanted else im.convert(wanted))  # no copy when it already is
         elif suffix == ".png":
             a = decode_png(path.read_bytes())
         elif suffix in NETPBM:
@@ -226,6 +233,19 @@ def to_sample(img: np.ndarray, size: tuple[int, int], channels: int) -> np.ndarr
     return resize(a, size).transpose(2, 0, 1).astype(np.float32)
 
 
+def to_bytes(img: np.ndarray, size: tuple[int, int], channels: int) -> np.ndarray | None:
+    """(H, W, C) uint8 → (channels, h, w) uint8 when only dropping alpha or repeating grey is needed,
+    so that x / 255 gives exactly to_sample's values; None when it must be resized or made grey."""
+    if tuple(img.shape[:2]) != tuple(size):
+        return None
+    a = img[:, :, :-1] if img.shape[2] in (2, 4) else img
+    if channels == 1 and a.shape[2] == 3:
+        return None
+    if channels == 3 and a.shape[2] == 1:
+        a = np.repeat(a, 3, axis=2)
+    return np.array(a.transpose(2, 0, 1), order="C")  # its own, writable (torch shares the memory)
+
+
 def load_image_folder(path: str, options: dict[str, Any], hint: Any = None) -> Dataset:
     root = Path(path)
     files, labels, classes = _image_files(root)
@@ -239,22 +259,66 @@ def load_image_folder(path: str, options: dict[str, Any], hint: Any = None) -> D
     shape = (int(channels), int(size[0]), int(size[1]))
     limit = int(options.get("preload_limit", 20000))
     if len(files) > limit:
-        lazy = LazyImages(files, labels, shape)
-        return Dataset(root.name, np.empty((0, *shape), np.float32), labels, "classification", len(classes),
-                       classes, shape, lazy=lazy)
-    x = np.stack([to_sample(read_image(f), shape[1:], shape[0]) for f in files])
-    return Dataset(root.name, x, labels, "classification", len(classes), classes, shape)
+        as_bytes = to_bytes(first, shape[1:], shape[0]) is not None  # the first image decides, for all
+        lazy = LazyImages(files, labels, shape, np.uint8 if as_bytes else np.float32,
+                          _cache_bytes(root, options), _workers(root, options))
+        return Dataset(root.name, np.empty((0, *shape), lazy.dtype), labels, "classification", len(classes),
+                       classes, shape, lazy=lazy, scale=ByteScale.pixels(shape) if as_bytes else None)
+    x = _decode_all(files, shape)
+    scale = ByteScale.pixels(shape) if x.dtype == np.uint8 else None
+    return Dataset(root.name, x, labels, "classification", len(classes), classes, shape, scale=scale)
+
+
+def _decode_all(files: list[Path], shape: tuple[int, int, int]) -> np.ndarray:
+    """Every image as uint8 (C, h, w) when all of them can be; else float32 as to_sample gives."""
+    out: list[np.ndarray] = []
+    exact = True
+    for f in files:
+        img = read_image(f)
+        sample = to_bytes(img, shape[1:], shape[0]) if exact else None
+        if sample is None and exact:  # this one needs resampling: the whole folder becomes float32
+            exact = False
+            out = [o.astype(np.float32) / 255.0 for o in out]
+        out.append(sample if exact else to_sample(img, shape[1:], shape[0]))
+    return np.stack(out)
+
+
+def _cache_bytes(root: Path, options: dict[str, Any]) -> int:
+    value = options.get("cache_mb")
+    if value is None:
+        return max_data_bytes()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise DataError(f"{root}: dataset option cache_mb must be a number of megabytes (0: no cache), "
+                        f"got {value!r}")
+    return int(value * 2**20)
+
+
+def _workers(root: Path, options: dict[str, Any]) -> int | None:
+    value = options.get("workers")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise DataError(f"{root}: dataset option workers must be a whole number of processes (0: none), "
+                        f"got {value!r}")
+    return value
 
 
 class LazyImages:
-    """Images read and resized when a batch asks for them (a map-style
-    dataset: the batches module wraps it for torch's DataLoader)."""
+    """Images read and resized when a batch asks for them (a map-style dataset: lazy_batches.py wraps
+    it for torch's DataLoader). In uint8 mode an image of another size than the first is resized and
+    rounded back to 8 bits (a folder of equal-sized images, the usual case, is exact)."""
 
-    def __init__(self, files: list[Path], labels: np.ndarray, shape: tuple[int, int, int]) -> None:
+    def __init__(self, files: list[Path], labels: np.ndarray, shape: tuple[int, int, int],
+                 dtype: Any = np.float32, cache_bytes: int = 0, workers: int | None = None) -> None:
         self.files, self.labels, self.shape = files, labels, shape
+        self.dtype, self.cache_bytes, self.workers = np.dtype(dtype), cache_bytes, workers
 
     def __len__(self) -> int:
         return len(self.files)
 
     def __getitem__(self, i: int) -> tuple[np.ndarray, int]:
-        return to_sample(read_image(self.files[i]), self.shape[1:], self.shape[0]), int(self.labels[i])
+        img = read_image(self.files[i])
+        if self.dtype == np.uint8:
+            sample = to_bytes(img, self.shape[1:], self.shape[0])
+            if sample is None:
+                sample = np.round(to_sample(img, self.shape[1:], self.shape[0]) * 255.0).astype(np.uint8)
+            return sample, int(self.labels[i])
+        return to_sample(img, self.shape[1:], self.shape[0]), int(self.labels[i])

@@ -12,7 +12,9 @@ parent), gets the graph as a dict and sends event dicts over a queue. It
 does not import the parent's `__main__` (which spawn does by default): it
 needs nothing from it, and a parent run from stdin (`python -`), an
 interactive session or a script without a `__name__` guard would otherwise
-make the child fail, or train twice. Pause,
+make the child fail, or train twice. With `warm=` (a warm_child.WarmChild
+spawned ahead, torch already imported) the job goes to that waiting child
+instead, so Start skips seconds of imports. Pause,
 resume and stop are a shared byte the trainer reads once per step (a memory
 read, no system call). A crash, an exception or a killed child becomes a
 `failed` event: the parent never raises. Importing this module does not
@@ -82,8 +84,10 @@ def confine_checkpoint(settings: dict[str, Any], graph_file: str | os.PathLike |
 
 class TrainingRun:
     def __init__(self, graph_dict: dict[str, Any], settings: dict[str, Any] | None = None,
-                 resume: str | None = None, graph_file: str | os.PathLike | None = None) -> None:
+                 resume: str | None = None, graph_file: str | os.PathLike | None = None,
+                 warm: Any = None) -> None:
         self.graph_dict = graph_dict
+        self._warm = warm  # a warm_child.WarmChild spawned ahead: start() hands it the job
         # the rule applies to a path that came with a graph file; a path typed into the form is the user's own
         self.settings = dict(settings or {}) if graph_file is None else confine_checkpoint(dict(settings or {}),
                                                                                           graph_file)
@@ -100,6 +104,8 @@ class TrainingRun:
     def start(self) -> None:
         if self._process is not None:
             raise RuntimeError("this TrainingRun was already started; make a new one")
+        if self._warm is not None and self._adopt(self._warm):
+            return
         self._queue = self._ctx.Queue()
         self._control = self._ctx.RawValue("b", RUN)
         self._process = self._ctx.Process(target=_child_main, name="netbuilder-training", daemon=True,
@@ -111,6 +117,19 @@ class TrainingRun:
         except Exception as exc:  # noqa: BLE001 — e.g. no more processes allowed
             self._pending.append(_failed(f"could not start the training process: {exc}"))
             self._terminal_seen = True
+
+    def _adopt(self, warm: Any) -> bool:
+        """Run in a child spawned ahead (torch already imported); False if it is gone, and then
+        start() spawns a fresh one. `_child_main` is looked up now, as for a fresh child."""
+        if not warm.take():
+            return False
+        try:
+            warm.submit(_child_main, (self.graph_dict, self.settings, self.resume_from))
+        except Exception:  # noqa: BLE001 — e.g. its pipe is closed: a fresh child does the job
+            warm.process.kill()
+            return False
+        self._process, self._queue, self._control = warm.process, warm.events, warm.control
+        return True
 
     def pause(self) -> None:
         if self._control is not None and self._control.value == RUN:
@@ -236,13 +255,18 @@ def _failed(message: str, kind: str = "error") -> dict[str, Any]:
     return {"event": "failed", "message": message, "step": None, "kind": kind}
 
 
+_WATCHING = False
+
+
 def _exit_with_parent() -> None:
     """daemon=True ends the child when the parent exits normally, not when it is killed (kill -9, a
     crash): then a thread that waits on the parent's sentinel ends the child too, so no orphan keeps
     a GPU busy."""
+    global _WATCHING
     parent = mp.parent_process()
-    if parent is None:
+    if parent is None or _WATCHING:  # a warm child watches from before its job
         return
+    _WATCHING = True
 
     def watch() -> None:
         parent.join()

@@ -84,11 +84,11 @@ def build(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | di
     plan = _plan(graph, settings, task, data)
     prep = batching.split(data, _validation(settings, data), settings["seed"], settings["standardize"])
     samples = None
-    if settings["samples"] and shard.rank == 0 and prep.x_val is not None:
-        x_show = prep.x_val if len(prep.x_val) else prep.x_train
-        y_show = prep.y_val if len(prep.x_val) else prep.y_train
-        samples = SampleMaker(graph, report, plan, task, x_show[:512].to(device),
-                              None if y_show is None else y_show[:512].to(device), data.image_shape,
+    if settings["samples"] and shard.rank == 0 and prep.x is not None:
+        which = "val" if prep.count("val") else "train"  # the first 512, as the network sees them
+        x_show, y_show = prep.inputs(which, 512), prep.targets(which, 512)
+        samples = SampleMaker(graph, report, plan, task, x_show.to(device),
+                              None if y_show is None else y_show.to(device), data.image_shape,
                               settings["feature_node"], settings["seed"], settings["latent_node"],
                               {key: settings[key] for key in VIEW_CHOICES})
     refs = list(plan.refs) + [r for r in (samples.extra_refs if samples else []) if r not in plan.refs]
@@ -188,11 +188,11 @@ def _load_optimizer(optimizer: Any, scheduler: Any, state: dict[str, Any]) -> No
 
 def _dry_run(s: Setup) -> None:
     """Forward and loss on two samples, so a mismatch is reported before training starts."""
-    x = s.prep.x_train[:2] if s.prep.x_train is not None else None
-    if x is None:
+    if s.prep.x is None:
         return
-    x = x.to(s.device)
-    y = None if s.prep.y_train is None else s.prep.y_train[:2].to(s.device)
+    x = s.prep.inputs("train", 2).to(s.device)
+    y = s.prep.targets("train", 2)
+    y = None if y is None else y.to(s.device)
     was = s.model.training
     s.model.eval()
     try:

@@ -140,6 +140,6 @@ def test_cifar10_download_reads_the_binary_tar_gz_with_its_class_names(monkeypat
         data = load_dataset("cifar10", {}, [3, 32, 32])
     assert data.sample_shape == (3, 32, 32) and len(data) == 120 and data.test_count == 20
     assert data.class_names[:3] == ["airplane", "automobile", "bird"]
-    train = data.x[:100]  # normalised per channel on the training split
+    train = data.values(slice(0, 100))  # normalised per channel on the training split
     np.testing.assert_allclose(train.mean(axis=(0, 2, 3)), 0, atol=1e-4)
     np.testing.assert_allclose(train.std(axis=(0, 2, 3)), 1, atol=1e-3)

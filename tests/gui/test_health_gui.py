@@ -4,7 +4,7 @@ fed with the events of a real (in-process, one epoch) run of the deep sigmoid pr
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QApplication, QTabWidget
 
 from netbuilder.core.io import graph_to_dict
 from netbuilder.gui.canvas.health_overlay import Badge, Sparkline, colour, fractions
@@ -155,3 +155,17 @@ def test_view_health_screenshot_shows_the_layers_tab_and_the_overlay(make_window
     shown = [w.tabText(w.currentIndex()) for w in window.training_dock.findChildren(QTabWidget) if w.isVisible()]
     assert "Layers" in shown, shown
     assert out.stat().st_size > 10_000
+
+
+def test_layers_tab_plots_stay_readable_in_a_bottom_dock(make_window, sigmoid_events):
+    """In a dock a third of a 900 px window high, the curves and both histograms are side by side,
+    each as tall as the tab allows (stacked, each was a 30 px strip)."""
+    window = make_window(load_preset("deep_sigmoid_mlp"))
+    _feed(window, sigmoid_events)
+    tab = window.training_dock.layers_tab
+    tab.resize(1200, 300)
+    tab.show()
+    QApplication.processEvents()
+    plots = [tab.plot, *tab.hist_plots.values()]
+    assert all(p.height() >= 120 for p in plots), [p.height() for p in plots]
+    assert len({p.geometry().top() for p in plots}) == 1  # one row

@@ -1,7 +1,7 @@
 """A real editor session for the crash-recovery test, run as a child process.
 
-    python reliability_gui_child.py edit      # start the editor, add a layer, wait (to be killed)
-    python reliability_gui_child.py recover   # start the editor, accept the recovery offer, print the graph
+    python reliability_gui_child.py edit [N]  # start the editor, add a Linear(N, default 77), wait (to be killed)
+    python reliability_gui_child.py recover   # start the editor, accept every recovery offer, print the graphs
 
 Both run the editor's own entry point (netbuilder.gui.app.run_gui) offscreen,
 with NETBUILDER_DATA_DIR pointing at the test's folder and the interval
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from netbuilder.core.io import graph_to_dict  # noqa: E402
 from netbuilder.gui import dialogs  # noqa: E402
 from netbuilder.gui.app import ensure_app, run_gui  # noqa: E402
+from netbuilder.gui.document import Document  # noqa: E402
 from netbuilder.gui.main_window import MainWindow  # noqa: E402
 
 ARGS = argparse.Namespace(file=None, screenshot=None, train=False, theme=None, size=None)
@@ -37,33 +38,49 @@ def _say(**data) -> None:
     print(json.dumps(data), flush=True)
 
 
-def edit() -> None:
+def edit(features: int) -> None:
     window = _window()
-    node = window.editor.add_node("Linear", (900.0, 300.0), {"out_features": 77})
+    node = window.editor.add_node("Linear", (900.0, 300.0), {"out_features": features})
     _say(edited=node, modified=window.document.modified, pid=os.getpid())
 
 
-def recover(offers: list) -> None:
-    window = _window()
-    _say(offers=offers, modified=window.document.modified, graph=graph_to_dict(window.document.graph))
+def recover(offers: list, offered: list) -> None:
+    """Report once the editor has made its recovery offers: a condition, not a
+    fixed delay (a busy machine can take longer than any delay to start)."""
+    if not offered:
+        QTimer.singleShot(50, lambda: recover(offers, offered))
+        return
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    _say(offers=offers, modified=[w.document.modified for w in windows],
+         graphs=[graph_to_dict(w.document.graph) for w in windows])
     dialogs.ask_save_changes = lambda parent, name: "discard"  # closing asks about the restored work
-    window.close()  # the user closes the editor: a clean end, nothing left to recover next time
+    for w in windows:
+        w.close()  # the user closes the editor: a clean end, nothing left to recover next time
 
 
-def main(mode: str) -> int:
+def main(mode: str, features: int = 77) -> int:
     ensure_app()
     if mode == "edit":
-        QTimer.singleShot(300, edit)
+        QTimer.singleShot(300, lambda: edit(features))
     else:
         offers: list = []
+        offered: list = []
 
         def ask_restore(parent, name, when) -> bool:  # the dialog, answered "Yes"
             offers.append([name, when])
             return True
         dialogs.ask_restore = ask_restore
-        QTimer.singleShot(500, lambda: recover(offers))
+        original = Document.offer_recovery
+
+        def offer_recovery(self) -> bool:
+            try:
+                return original(self)
+            finally:
+                offered.append(True)
+        Document.offer_recovery = offer_recovery
+        QTimer.singleShot(0, lambda: recover(offers, offered))
     return run_gui(ARGS)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], *map(int, sys.argv[2:3])))

@@ -203,7 +203,8 @@ def test_idx_images_and_labels_gzipped(tmp_path):
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(_idx(labels)))
     data = load_dataset(str(tmp_path / "train-images-idx3-ubyte.gz"))
     assert data.sample_shape == (1, 5, 4) and data.image_shape == (1, 5, 4)
-    assert np.allclose(data.x[:, 0] * 255, images)
+    assert data.x.dtype == np.uint8 and np.array_equal(data.x[:, 0], images)  # held as bytes
+    assert np.allclose(data.values()[:, 0] * 255, images)
     assert data.y.tolist() == labels.tolist()
     folder = load_dataset(str(tmp_path))  # a folder holding IDX files
     assert folder.num_classes == 3

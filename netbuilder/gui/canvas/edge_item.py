@@ -3,6 +3,8 @@ with the shape of the tensor that flows through it (e.g. 6×28×28)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QFontMetrics, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
@@ -21,6 +23,11 @@ def curve(p1: QPointF, p2: QPointF) -> QPainterPath:
     return path
 
 
+@lru_cache(maxsize=None)
+def _label_metrics() -> QFontMetrics:
+    return QFontMetrics(font(8, mono=True))
+
+
 class EdgeItem(QGraphicsItem):
     def __init__(self, edge: Edge, src: NodeItem, dst: NodeItem) -> None:
         super().__init__()
@@ -28,7 +35,7 @@ class EdgeItem(QGraphicsItem):
         self.label = ""
         self.problem = False  # the tensor does not reach a healthy node
         self._path = QPainterPath()
-        self._hit = QPainterPath()
+        self._hit: QPainterPath | None = None  # the click area, made when first asked for
         self._label_rect = QRectF()
         self._bounds = QRectF()
         self._drop_target = False
@@ -54,17 +61,14 @@ class EdgeItem(QGraphicsItem):
         self.prepareGeometryChange()
         p1, p2 = self.endpoints()
         self._path = curve(p1, p2)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        self._hit = stroker.createStroke(self._path)
+        self._hit = None
         self._layout_label()
 
     def _layout_label(self) -> None:
         if self.label:
             mid = self._path.pointAtPercent(0.5)
-            w = QFontMetrics(font(8, mono=True)).horizontalAdvance(self.label) + 10
+            w = _label_metrics().horizontalAdvance(self.label) + 10
             self._label_rect = QRectF(mid.x() - w / 2, mid.y() - 9, w, 18)
-            self._hit.addRect(self._label_rect)
         else:
             self._label_rect = QRectF()
         self._bounds = self._path.boundingRect().adjusted(-6, -6, 6, 6).united(self._label_rect)
@@ -73,7 +77,14 @@ class EdgeItem(QGraphicsItem):
         if text != self.label or problem != self.problem:
             self.label, self.problem = text, problem
             self.update_geometry()
-            self.setToolTip(f"{self.edge.src} → {self.edge.dst}" + (f": tensor {text}" if text else ""))
+
+    def toolTip(self) -> str:  # noqa: N802 - Qt shows it once the scene's helpEvent synced it
+        return f"{self.edge.src} → {self.edge.dst}" + (f": tensor {self.label}" if self.label else "")
+
+    def sync_tooltip(self) -> None:
+        text = self.toolTip()
+        if QGraphicsItem.toolTip(self) != text:
+            self.setToolTip(text)
 
     def set_drop_target(self, on: bool) -> None:
         if on != self._drop_target:
@@ -84,6 +95,12 @@ class EdgeItem(QGraphicsItem):
         return self._bounds
 
     def shape(self) -> QPainterPath:
+        if self._hit is None:  # hit-testing needs it; building an edge does not
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10)
+            self._hit = stroker.createStroke(self._path)
+            if self.label:
+                self._hit.addRect(self._label_rect)
         return self._hit
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:

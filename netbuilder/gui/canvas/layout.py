@@ -32,6 +32,7 @@ LEGIBLE_TEXT = 0.75  # zoom below which node details are hidden (style.LOD_TEXT)
 MIN_GAIN = 1.25  # re-wrap a stored strip only when that shows it at least this much larger
 WRAP_OVERSHOOT = 0.15  # an edge from a band's end to the next band's start bulges ~7 % beyond each side
 GROUP_SPLIT = 100.0  # cost of cutting through a group, against 1 per edge cut
+RUN_LEVELS = 8  # range tables hold runs of up to 2**8 columns
 
 Positions = dict[str, tuple[float, float]]
 
@@ -56,11 +57,13 @@ def _groups(graph: Graph) -> list[list[str]]:
 
 
 def _one_band(graph: Graph, dx: float, dy: float, origin: tuple[float, float]) -> Positions:
-    dag = nx.DiGraph()
-    dag.add_nodes_from(graph.nodes)
-    dag.add_edges_from(_edges(graph))
     index = {nid: i for i, nid in enumerate(graph.nodes)}
-    columns = [sorted(gen, key=index.__getitem__) for gen in nx.topological_generations(dag)]
+    preds: dict[str, list[str]] = {nid: [] for nid in index}  # plain lists: the sweeps read them
+    succs: dict[str, list[str]] = {nid: [] for nid in index}  # 8 times per node
+    for src, dst in dict.fromkeys(_edges(graph)):  # parallel edges once, as in a networkx DiGraph
+        preds[dst].append(src)
+        succs[src].append(dst)
+    columns = [sorted(gen, key=index.__getitem__) for gen in _generations(index, preds, succs)]
     rows: dict[str, float] = {}
     for col in columns:
         for r, nid in enumerate(col):
@@ -68,10 +71,10 @@ def _one_band(graph: Graph, dx: float, dy: float, origin: tuple[float, float]) -
     for sweep in range(SWEEPS):
         forward = sweep % 2 == 0
         for col in (columns[1:] if forward else columns[-2::-1]):
-            neighbours = dag.predecessors if forward else dag.successors
+            neighbours = preds if forward else succs
 
             def key(nid: str, neighbours=neighbours) -> tuple[float, int]:
-                near = [rows[m] for m in neighbours(nid)]
+                near = [rows[m] for m in neighbours[nid]]
                 return (sum(near) / len(near) if near else rows[nid], index[nid])
 
             col.sort(key=key)
@@ -85,29 +88,140 @@ def _one_band(graph: Graph, dx: float, dy: float, origin: tuple[float, float]) -
     return positions
 
 
+def _generations(index: dict[str, int], preds: dict[str, list[str]],
+                 succs: dict[str, list[str]]) -> list[list[str]]:
+    """nx.topological_generations: a node one generation after its deepest
+    input, without building a networkx graph."""
+    indegree = {nid: len(p) for nid, p in preds.items()}
+    current = [nid for nid, d in indegree.items() if d == 0]
+    generations = []
+    while current:
+        generations.append(current)
+        following = []
+        for nid in current:
+            for child in succs[nid]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    following.append(child)
+        current = following
+    if sum(map(len, generations)) != len(index):
+        raise nx.NetworkXUnfeasible("Graph contains a cycle or graph changed during iteration.")
+    return generations
+
+
 # ------------------------------------------------------------------ wrapping
 def wrap_positions(positions: Positions, edges: list[tuple[str, str]], dx: float = COLUMN_DX,
                    dy: float = ROW_DY, view: tuple[float, float] = VIEW,
                    groups: Sequence[Sequence[str]] = ()) -> Positions:
     """Fold a left → right layout on a column grid (x = origin + k·dx) into
     bands, never splitting a group when it can help it; rows inside a column
-    keep their order and spacing."""
+    keep their order and spacing.
+
+    Linear in the nodes: each candidate wrapping is cut and measured from
+    per-column summaries (range-minimum tables), never by placing every node,
+    and candidates stop once even their fewest possible bands are too tall to
+    matter; only the chosen one is placed."""
     if not positions:
         return {}
     left = min(x for x, _ in positions.values())
     column = {nid: round((x - left) / dx) for nid, (x, _) in positions.items()}
     count = max(column.values()) + 1
-    crossing = _crossings(column, edges, count, groups)
-    candidates = []  # (zoom, bands), widest bands first
-    # the widths that give k bands, k = 1, 2, ...: ~2·√count tries instead of count
+    cheapest = _Cheapest(_crossings(column, edges, count, groups))
+    extent = _Columns(positions, column, count)
+    candidates: list[tuple[float, list[list[int]]]] = []  # (zoom, bands), widest bands first
+    # the widths that give k bands, k = 1, 2, ...: ~2·√count of them
     for width in sorted({math.ceil(count / k) for k in range(1, count + 1)}, reverse=True):
-        bands = _cut(count, width, crossing)
-        candidates.append((_fit_zoom(_place(positions, column, bands, dx, dy), view, len(bands) > 1), bands))
+        if candidates and extent.full and _zoom_bound(count, width, dy, view) < _threshold(candidates):
+            break  # this width and every narrower one are too tall to be the best or the chosen
+        bands = _cut(count, width, cheapest)
+        candidates.append((extent.zoom(bands, left, dx, dy, view), bands))
     # the widest bands that read as well as the best (details shown from LEGIBLE_TEXT on):
     # a chain already legible on one line stays on one line
     target = min(KEEP_WIDER * max(zoom for zoom, _ in candidates), LEGIBLE_TEXT)
     chosen = next(bands for zoom, bands in candidates if zoom >= target)
     return _place(positions, column, chosen, dx, dy)
+
+
+def _threshold(candidates: list[tuple[float, list[list[int]]]]) -> float:
+    """A zoom below this can be neither the best nor the chosen one, whatever comes later."""
+    return min(KEEP_WIDER * max(zoom for zoom, _ in candidates), LEGIBLE_TEXT) * (1 - 1e-9)
+
+
+def _zoom_bound(count: int, width: int, dy: float, view: tuple[float, float]) -> float:
+    """The largest zoom any wrapping into bands of ≤ `width` full columns can
+    have: it has at least ⌈count / width⌉ bands, each at least one row high."""
+    bands = math.ceil(count / width)
+    return min(1.0, view[1] / ((bands - 1) * (1 + BAND_GAP) * dy + NODE_H + MARGIN))
+
+
+class _RangeTable:
+    """pick (min or max) over any index range: a sparse table (level k holds
+    pick over runs of 2**k) capped at RUN_LEVELS, so set-up is linear; a longer
+    range takes one entry per 2**RUN_LEVELS columns (few bands are that long)."""
+
+    def __init__(self, values: list, pick=min) -> None:
+        self.pick = pick
+        self.levels = [values]
+        span = 1
+        while 2 * span <= len(values) and len(self.levels) <= RUN_LEVELS:
+            prev = self.levels[-1]
+            self.levels.append(list(map(pick, prev, prev[span:])))
+            span *= 2
+
+    def over(self, lo: int, hi: int):
+        """pick(values[lo..hi]), both ends included."""
+        k = min((hi - lo + 1).bit_length() - 1, len(self.levels) - 1)
+        row, step = self.levels[k], 1 << k
+        return self.pick(self.pick(row[lo:hi - step + 2:step]), row[hi - step + 1])
+
+
+class _Cheapest(_RangeTable):
+    """The cheapest cut in a range of boundaries; of equal ones the latest
+    (the key (cost, -b) is unique, so this is exactly min(range, key=...))."""
+
+    def __init__(self, crossing: list[float]) -> None:
+        super().__init__([(c, -b) for b, c in enumerate(crossing)])
+
+    def cut(self, lo: int, hi: int) -> int:
+        return -self.over(lo, hi)[1]
+
+
+class _Columns:
+    """What a wrapping's size depends on, per column of the grid: the top and
+    bottom row in it, and where the nearest occupied columns are."""
+
+    def __init__(self, positions: Positions, column: dict[str, int], count: int) -> None:
+        low, high = [math.inf] * count, [-math.inf] * count
+        for nid, (_, y) in positions.items():
+            c = column[nid]
+            low[c], high[c] = min(low[c], y), max(high[c], y)
+        self.full = all(v < math.inf for v in low)
+        self.low, self.high = _RangeTable(low, min), _RangeTable(high, max)
+        self.next = [count] * (count + 1)  # next[c]: first occupied column ≥ c
+        for c in range(count - 1, -1, -1):
+            self.next[c] = c if low[c] < math.inf else self.next[c + 1]
+        self.prev = [-1] * count  # prev[c]: last occupied column ≤ c
+        for c in range(count):
+            self.prev[c] = c if low[c] < math.inf else (self.prev[c - 1] if c else -1)
+
+    def zoom(self, bands: list[list[int]], left: float, dx: float, dy: float,
+             view: tuple[float, float]) -> float:
+        """_fit_zoom(_place(...), view, len(bands) > 1), without placing a node:
+        the same arithmetic on each band's extremes, so the same value."""
+        xs: list[float] = []
+        ys: list[float] = []
+        bottom: float | None = None
+        for start, end in bands:
+            first = self.next[start]
+            if first >= end:
+                continue  # an empty band: _place skips it too
+            last = self.prev[end - 1]
+            y_top, y_bottom = self.low.over(first, last), self.high.over(first, last)
+            shift = 0.0 if bottom is None else bottom + (1 + BAND_GAP) * dy - y_top
+            xs += (left + (first - start) * dx, left + (last - start) * dx)
+            ys += (y_top + shift, y_bottom + shift)
+            bottom = y_bottom + shift
+        return _zoom_of(min(xs), max(xs), min(ys), max(ys), view, len(bands) > 1)
 
 
 def _crossings(column: dict[str, int], edges: list[tuple[str, str]], count: int,
@@ -133,13 +247,12 @@ def _crossings(column: dict[str, int], edges: list[tuple[str, str]], count: int,
     return out
 
 
-def _cut(count: int, width: int, crossing: list[float]) -> list[list[int]]:
+def _cut(count: int, width: int, cheapest: _Cheapest) -> list[list[int]]:
     """Bands [start, end) of at most `width` columns, each cut at the cheapest
     place in its second half (the latest such place)."""
     bands, start = [], 0
     while count - start > width:
-        lo = start + max(1, math.ceil(width / 2))
-        end = min(range(lo, start + width + 1), key=lambda b: (crossing[b], -b))
+        end = cheapest.cut(start + max(1, math.ceil(width / 2)), start + width)
         bands.append([start, end])
         start = end
     bands.append([start, count])
@@ -175,8 +288,12 @@ def _fit_zoom(positions: Positions, view: tuple[float, float], wrapped: bool = F
     """The zoom at which fit-to-view would show these positions (≤ 1)."""
     xs = [x for x, _ in positions.values()]
     ys = [y for _, y in positions.values()]
-    width = (max(xs) - min(xs) + NODE_W) * (1 + WRAP_OVERSHOOT * wrapped) + MARGIN
-    height = max(ys) - min(ys) + NODE_H + MARGIN
+    return _zoom_of(min(xs), max(xs), min(ys), max(ys), view, wrapped)
+
+
+def _zoom_of(x0: float, x1: float, y0: float, y1: float, view: tuple[float, float], wrapped: bool) -> float:
+    width = (x1 - x0 + NODE_W) * (1 + WRAP_OVERSHOOT * wrapped) + MARGIN
+    height = y1 - y0 + NODE_H + MARGIN
     return min(1.0, view[0] / width, view[1] / height)
 
 

@@ -4,10 +4,15 @@ The item only renders what the Graph and the ShapeReport say; the scene
 updates it from their events. Painting follows the zoom (level of detail):
 close up every line of text, far out just the coloured block and its type,
 so a 300-node network stays fast and readable. Items cache their pixels.
+
+Building an item does only what every item needs: text is elided and the
+tooltip written when first painted or asked for (a 20,000-layer network
+shows a few dozen at a time), so opening a big file stays linear and fast.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -29,6 +34,23 @@ if TYPE_CHECKING:  # pragma: no cover
 PAD = 9.0
 OVERVIEW_PX = 12.5  # screen pixels of text when zoomed out
 MARGIN = 60.0  # room around the body for the badge and port labels
+_FLAGS = (QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+          | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+# itemChange runs in Python for every change of every item (a dozen per item as it is built):
+# compare against these instead of looking the enum members up each time
+_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
+_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+_ELIDE = Qt.TextElideMode.ElideRight
+
+
+@lru_cache(maxsize=None)
+def _metrics(size: float, bold: bool = False, mono: bool = False) -> QFontMetrics:
+    return QFontMetrics(font(size, bold=bold, mono=mono))
+
+
+@lru_cache(maxsize=4096)
+def _elided(text: str, size: float, bold: bool, mono: bool, width: int) -> str:
+    return _metrics(size, bold, mono).elidedText(text, _ELIDE, width)
 
 
 class NodeItem(QGraphicsItem):
@@ -47,14 +69,27 @@ class NodeItem(QGraphicsItem):
         self.shares: str | None = None
         self.help = node.spec.help
         self.overview = overview_title(node.id, node.type)
-        self.title = self.summary = self.footer = self.short_footer = ""
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self._title = self._summary = self._footer = self.short_footer = ""
+        self._tooltip: str | None = None  # None: to be written when asked for
+        self.setFlags(_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setZValue(1)
         self.setPos(QPointF(*node.pos))
         self.refresh(node)
+
+    # elided to the node's width when read (painted), not when set
+    @property
+    def title(self) -> str:
+        return _elided(self._title, 10, True, False, int(NODE_W - 2 * PAD - 22))
+
+    @property
+    def summary(self) -> str:
+        return _elided(self._summary, 9, False, False, int(NODE_W - 2 * PAD))
+
+    @property
+    def footer(self) -> str:
+        return _elided(self._footer, 9, False, True, int(NODE_W - 2 * PAD))
 
     # -------------------------------------------------------------- content
     def refresh(self, node: Node) -> None:
@@ -66,13 +101,10 @@ class NodeItem(QGraphicsItem):
             self.height = new_height
         self._sync_ports(self.inputs, ins, False)
         self._sync_ports(self.outputs, outs, True)
-        metrics = QFontMetrics(font(10, bold=True))
-        self.title = metrics.elidedText(node.id, Qt.TextElideMode.ElideRight, int(NODE_W - 2 * PAD - 22))
-        self.summary = QFontMetrics(font(9)).elidedText(
-            param_summary(node), Qt.TextElideMode.ElideRight, int(NODE_W - 2 * PAD))
+        self._title, self._summary = node.id, param_summary(node)
         self.dtype = node.params.get("dtype", "float32") if node.type == "Input" else "float32"
         self.shares = node.shares  # the owner of the module this node runs, or None
-        self._update_tooltip()
+        self._tooltip_changed()
         self.update()
 
     def _sync_ports(self, ports: list[PortItem], names: tuple[str, ...], is_output: bool) -> None:
@@ -93,28 +125,47 @@ class NodeItem(QGraphicsItem):
         self.status, self.message = status, (info.message if info is not None else "")
         if status == OK and info is not None:
             if self.outputs:
-                self.footer = "→ " + ",  ".join(format_shape(s) for s in info.outputs[:len(self.outputs)])
+                footer = "→ " + ",  ".join(format_shape(s) for s in info.outputs[:len(self.outputs)])
             else:  # an Output node: what arrives
-                self.footer = "← " + ",  ".join(format_shape(s) for s in info.inputs if s is not None)
+                footer = "← " + ",  ".join(format_shape(s) for s in info.inputs if s is not None)
         elif status == ERROR:
-            self.footer = "⚠ " + self.message.removeprefix(f"{self.type_name}: ")
+            footer = "⚠ " + self.message.removeprefix(f"{self.type_name}: ")
         else:
-            self.footer = "waiting for input"
-        self.short_footer = self.footer.replace("→ ", "").replace("← ", "") if status == OK else (
+            footer = "waiting for input"
+        self.short_footer = footer.replace("→ ", "").replace("← ", "") if status == OK else (
             "⚠ shape error" if status == ERROR else "waiting")
-        self.footer = QFontMetrics(font(9, mono=True)).elidedText(
-            self.footer, Qt.TextElideMode.ElideRight, int(NODE_W - 2 * PAD))
+        self._footer = footer
         for port in self.inputs:
             shape = info.inputs[port.index] if info is not None and port.index < len(info.inputs) else None
             port.set_state(port.index in connected_in, shape)
         for port in self.outputs:
             ok = info is not None and info.status == OK and port.index < len(info.outputs)
             port.set_state(port.index in connected_out, info.outputs[port.index] if ok else None, self.dtype)
-        self.setOpacity(0.55 if status == WAITING else 1.0)
-        self._update_tooltip()
+        opacity = 0.55 if status == WAITING else 1.0
+        if opacity != self.opacity():
+            self.setOpacity(opacity)
+        self._tooltip_changed()
         self.update()
 
-    def _update_tooltip(self) -> None:
+    def _tooltip_changed(self) -> None:
+        """Forget the tooltip; it is written again when asked for."""
+        if self._tooltip is not None:
+            self._tooltip = None
+            if self.isUnderMouse():  # a tooltip may be showing: keep it current
+                self.sync_tooltip()
+
+    def toolTip(self) -> str:  # noqa: N802 - what Qt's toolTip() shows once sync_tooltip ran
+        if self._tooltip is None:
+            self._tooltip = self._tooltip_text()
+        return self._tooltip
+
+    def sync_tooltip(self) -> None:
+        """Hand the tooltip to Qt (the scene calls this before Qt shows one)."""
+        text = self.toolTip()
+        if QGraphicsItem.toolTip(self) != text:
+            self.setToolTip(text)
+
+    def _tooltip_text(self) -> str:
         lines = [f"<b>{self.node_id}</b> — {self.type_name}", f"<span>{self.help}</span>"]
         if self.shares:
             lines.append(f"<br><b>⇄ Shares the weights of {_html(self.shares)}</b>: one set of parameters, "
@@ -123,7 +174,7 @@ class NodeItem(QGraphicsItem):
             lines.append(f"<br><b style='color:#ef5350'>Shape error:</b> {_html(self.message)}")
         elif self.status == WAITING:
             lines.append("<br><i>Waiting for input: connect it, or fix the layer before it.</i>")
-        self.setToolTip("<br>".join(lines))
+        return "<br>".join(lines)
 
     # ------------------------------------------------------------- geometry
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -138,12 +189,13 @@ class NodeItem(QGraphicsItem):
         return QRectF(0, 0, NODE_W, self.height)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and getattr(self.scene(), "snap", False):
-            return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+        if change == _POSITION_CHANGE:
+            if getattr(self.scene(), "snap", False):
+                return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
+        elif change == _POSITION_CHANGED:
             for edge in self.edges:
                 edge.update_geometry()
-        return super().itemChange(change, value)
+        return value  # what QGraphicsItem.itemChange returns for every change
 
     # ------------------------------------------------------------- painting
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:

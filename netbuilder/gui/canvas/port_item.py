@@ -7,10 +7,11 @@ image), so a mismatch is visible before it is an error.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QCursor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneHoverEvent, QGraphicsSceneMouseEvent, QStyleOptionGraphicsItem
 
 from netbuilder.core.shapes import format_shape
@@ -26,6 +27,12 @@ RANK_NAMES = {1: "features (vector)", 2: "sequence or matrix", 3: "feature maps 
 HIT_R = 10.0  # generous click target around the small circle
 
 
+@lru_cache(maxsize=None)
+def _cross() -> QCursor:
+    """One cursor for every port, not one built per port (made once a QApplication exists)."""
+    return QCursor(Qt.CursorShape.CrossCursor)
+
+
 class PortItem(QGraphicsItem):
     def __init__(self, node: "NodeItem", index: int, name: str, is_output: bool) -> None:
         super().__init__(node)
@@ -35,10 +42,10 @@ class PortItem(QGraphicsItem):
         self.dtype = "float32"
         self._hover = False
         self._highlight = False  # a valid drop target during a connection drag
+        self._tooltip: str | None = None  # written when asked for (see NodeItem.toolTip)
         self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setCursor(_cross())
         self.setZValue(2)
-        self._update_tooltip()
 
     @property
     def node_id(self) -> str:
@@ -58,7 +65,7 @@ class PortItem(QGraphicsItem):
     def set_state(self, connected: bool, shape: tuple | None, dtype: str = "float32") -> None:
         if (connected, shape, dtype) != (self.connected, self.shape_, self.dtype):
             self.connected, self.shape_, self.dtype = connected, shape, dtype
-            self._update_tooltip()
+            self._tooltip = None
             self.update()
 
     def set_highlight(self, on: bool) -> None:
@@ -66,14 +73,24 @@ class PortItem(QGraphicsItem):
             self._highlight = on
             self.update()
 
-    def _update_tooltip(self) -> None:
+    def toolTip(self) -> str:  # noqa: N802 - Qt shows it once the scene's helpEvent synced it
+        if self._tooltip is None:
+            self._tooltip = self._tooltip_text()
+        return self._tooltip
+
+    def sync_tooltip(self) -> None:
+        text = self.toolTip()
+        if QGraphicsItem.toolTip(self) != text:
+            self.setToolTip(text)
+
+    def _tooltip_text(self) -> str:
         side = "output" if self.is_output else "input"
         lines = [f"<b>{self.name}</b> — {side} port of <i>{self.node_item.node_id}</i>"]
         if self.shape_ is not None:
             rank = RANK_NAMES.get(len(self.shape_), f"rank {len(self.shape_)}")
             lines.append(f"tensor {format_shape(self.shape_)} ({rank}, {self.dtype})")
         lines.append("Drag to an " + ("input" if self.is_output else "output") + " port to connect.")
-        self.setToolTip("<br>".join(lines))
+        return "<br>".join(lines)
 
     def fill_color(self) -> QColor:
         t = theme.current()

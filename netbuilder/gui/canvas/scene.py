@@ -4,24 +4,66 @@ The scene listens to Graph events (node_added, edge_removed, group_added,
 reset...) and to each new ShapeReport; it never changes the model itself. Gestures that edit
 (finish a drag, connect two ports) go to the Editor, which pushes undo
 commands; the resulting Graph events update the items.
+
+A big network (more than EAGER_NODES layers) gets its items in batches: the
+layers nearest its start (what the first view shows) at once, the rest on
+later turns of the event loop, BATCH_S at a time, so a 20,000-layer file is
+painted in about a second and stays responsive while the rest appear. Asking
+`node_items` for one layer (`in`, `[]`, `get`) creates its item on the spot;
+an edit first creates all of them.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Signal
+import itertools
+import time
+
+from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from netbuilder.core.graph import Edge, Graph, GraphEvent
+from netbuilder.core.io import gc_paused
 from netbuilder.core.shapes import OK, ShapeReport, format_shape
 from netbuilder.gui.canvas.edge_item import DraftEdge, EdgeItem
 from netbuilder.gui.canvas.group_item import GroupItem
 from netbuilder.gui.canvas.node_item import NodeItem
 from netbuilder.gui.canvas.port_item import PortItem
+from netbuilder.gui.canvas.style import NODE_W, node_height
 from netbuilder.gui.editor import Editor
 from netbuilder.gui.live import LiveShapes
 
 WORLD = 1_000_000.0  # the scene is effectively unbounded; the view pans freely
 SNAP_RADIUS = 16.0  # how close a release must be to a port to connect
+EAGER_NODES = 2000  # up to this many layers, every item is created at once
+FIRST_BATCH = 1000  # a big network's first items: more than a screen shows at the start zoom
+BATCH_S = 0.03  # each later batch of items takes about this long (the event loop stays responsive)
+VIEW_SHAPE = (1100.0, 600.0)  # the first view's shape: its start is created first
+
+
+class NodeItems(dict):
+    """node id → NodeItem. While items are still being created in batches,
+    asking for one node creates its item at once; iterating gives those that
+    exist so far (`peek` looks without creating)."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self._make = make
+
+    def peek(self, node_id: str) -> "NodeItem | None":
+        return dict.get(self, node_id)
+
+    def __contains__(self, node_id: object) -> bool:
+        return dict.__contains__(self, node_id) or self._make(node_id) is not None
+
+    def __getitem__(self, node_id: str) -> NodeItem:
+        item = dict.get(self, node_id) or self._make(node_id)
+        if item is None:
+            raise KeyError(node_id)
+        return item
+
+    def get(self, node_id: str, default=None):
+        item = dict.get(self, node_id) or self._make(node_id)
+        return default if item is None else item
 
 
 class GraphScene(QGraphicsScene):
@@ -35,7 +77,12 @@ class GraphScene(QGraphicsScene):
         super().__init__(parent)
         self.graph, self.editor, self.live = graph, editor, live
         self.snap = False
-        self.node_items: dict[str, NodeItem] = {}
+        self.node_items = NodeItems(self._make_on_demand)
+        self._pending: dict[str, None] = {}  # nodes whose items are still to be created, in order
+        self._batches = QTimer(self)
+        self._batches.setSingleShot(True)
+        self._batches.setInterval(0)
+        self._batches.timeout.connect(self._next_batch)
         self.edge_items: dict[Edge, EdgeItem] = {}
         self.group_items: dict[str, GroupItem] = {}
         self._applied: dict[str, object] = {}  # node id -> the NodeShapes last shown
@@ -52,7 +99,14 @@ class GraphScene(QGraphicsScene):
 
     # ------------------------------------------------------------ model → items
     def rebuild(self) -> None:
+        with gc_paused():  # thousands of items, all kept: see core.io.gc_paused
+            self._rebuild()
+        self.nodes_rebuilt.emit()
+
+    def _rebuild(self) -> None:
         self.clearSelection()
+        self._batches.stop()
+        self._pending = {}
         for item in list(self.edge_items.values()):
             self.removeItem(item)
         for item in [*self.node_items.values(), *self.group_items.values()]:
@@ -61,28 +115,107 @@ class GraphScene(QGraphicsScene):
         self.edge_items.clear()
         self.group_items.clear()
         self._applied.clear()
-        for node in self.graph:
-            self._add_node_item(node.id)
-        for edge in self.graph.edges:
-            self._add_edge_item(edge)
+        self._dirty = set()
+        if len(self.graph) <= EAGER_NODES:
+            for node in self.graph:
+                self._add_node_item(node.id)
+            for edge in self.graph.edges:
+                self._add_edge_item(edge)
+            self._dirty = set(self.node_items)
+        else:
+            order = self._creation_order()
+            self._pending = dict.fromkeys(order[FIRST_BATCH:])
+            self._materialise(order[:FIRST_BATCH])
+            self._batches.start()
         for group_id in self.graph.groups:
             self._add_group_item(group_id)
-        self._dirty = set(self.node_items)
         self.apply_report(self.live.report)
-        self.nodes_rebuilt.emit()
+
+    # ------------------------------------------------- items in batches
+    @property
+    def pending(self) -> int:
+        """How many layers have no item yet (0 once a rebuild is complete)."""
+        return len(self._pending)
+
+    def _creation_order(self) -> list[str]:
+        """Node ids, those the first view shows (the network's start: left,
+        then top) first: by distance from the top-left corner in views."""
+        nodes = list(self.graph)
+        left = min(n.pos[0] for n in nodes)
+        top = min(n.pos[1] for n in nodes)
+        w, h = VIEW_SHAPE
+
+        def distance(node) -> float:
+            return max((node.pos[0] - left) / w, (node.pos[1] - top) / h)
+        return [n.id for n in sorted(nodes, key=distance)]
+
+    def _materialise(self, node_ids: list[str]) -> None:
+        """Items for these nodes and their edges to nodes that have one."""
+        node_ids = [nid for nid in node_ids if nid in self.graph.nodes]
+        for nid in node_ids:
+            self._pending.pop(nid, None)
+            self._add_node_item(nid)
+        for nid in node_ids:
+            for edge in (*self.graph.in_edges(nid), *self.graph.out_edges(nid)):
+                if edge not in self.edge_items and self._add_edge_item(edge):
+                    self._dirty.add(edge.src)  # its source labels it
+        self._dirty.update(node_ids)
+
+    def _make_on_demand(self, node_id: object) -> NodeItem | None:
+        if node_id not in self._pending:
+            return None
+        self._materialise([node_id])  # type: ignore[list-item]
+        self._show_new()
+        return self.node_items.peek(node_id)  # type: ignore[arg-type]
+
+    def _next_batch(self) -> None:
+        """Create items for about BATCH_S, then yield to the event loop."""
+        end = time.perf_counter() + BATCH_S
+        with gc_paused():
+            while self._pending and time.perf_counter() < end:
+                self._materialise(list(itertools.islice(self._pending, 100)))
+                self._show_new()
+        if self._pending:
+            self._batches.start()
+        else:
+            self._items_complete()
+
+    def finish_items(self) -> None:
+        """Create every item still missing, now (before an edit, or for a test)."""
+        if self._pending:
+            self._batches.stop()
+            with gc_paused():
+                self._materialise(list(self._pending))
+                self._show_new()
+            self._items_complete()
+
+    def _items_complete(self) -> None:
+        for item in self.group_items.values():
+            item.update_geometry()
+        self.layout_changed.emit()
+
+    def model_rect(self) -> QRectF | None:
+        """Where the nodes are, from the model (every node, items or not)."""
+        nodes = list(self.graph)
+        if not nodes:
+            return None
+        xs, ys = [n.pos[0] for n in nodes], [n.pos[1] for n in nodes]
+        bottom = max(n.pos[1] + node_height(len(n.input_ports()), len(n.output_ports())) for n in nodes)
+        return QRectF(min(xs), min(ys), max(xs) + NODE_W - min(xs), bottom - min(ys))
 
     def _add_node_item(self, node_id: str) -> None:
         item = NodeItem(self.graph.nodes[node_id])
         self.node_items[node_id] = item
         self.addItem(item)
 
-    def _add_edge_item(self, edge: Edge) -> None:
-        src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
-        if src is None or dst is None:
-            return
+    def _add_edge_item(self, edge: Edge) -> bool:
+        src, dst = self.node_items.peek(edge.src), self.node_items.peek(edge.dst)
+        if src is None or dst is None or edge in self.edge_items:
+            return False
         item = EdgeItem(edge, src, dst)
         self.edge_items[edge] = item
         self.addItem(item)
+        return True
 
     def _add_group_item(self, group_id: str) -> None:
         group = self.graph.groups[group_id]
@@ -93,7 +226,7 @@ class GraphScene(QGraphicsScene):
     def _member_items(self, group_id: str) -> list[NodeItem]:
         group = self.graph.groups.get(group_id)
         members = group.nodes if group is not None else []
-        return [self.node_items[n] for n in members if n in self.node_items]
+        return [item for n in members if (item := self.node_items.peek(n)) is not None]
 
     def _on_group_event(self, event: GraphEvent) -> None:
         gid = event.group_id
@@ -115,6 +248,8 @@ class GraphScene(QGraphicsScene):
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         kind, nid = event.kind, event.node_id
+        if kind != "reset":
+            self.finish_items()  # edits update items incrementally: every one must exist
         if kind.startswith("group_"):
             self._on_group_event(event)
             return
@@ -162,10 +297,20 @@ class GraphScene(QGraphicsScene):
             if self._applied.get(nid) is not info:
                 changed.add(nid)
         self._dirty.clear()
+        changed.difference_update(self._pending)  # shown when their items exist
         if changed:
             self.layout_changed.emit()
+        self._show(changed, report)
+
+    def _show_new(self) -> None:
+        """Shapes on the items just created (and the edges they completed)."""
+        report = self.live.report  # a pending check runs (and is applied) first
+        changed, self._dirty = self._dirty, set()
+        self._show(changed, report)
+
+    def _show(self, changed: set[str], report: ShapeReport) -> None:
         for nid in changed:
-            item = self.node_items.get(nid)
+            item = self.node_items.peek(nid)
             if item is None or nid not in report.nodes:
                 continue
             info = report.nodes[nid]
@@ -182,6 +327,14 @@ class GraphScene(QGraphicsScene):
         info = report.nodes.get(e.src)
         ok = info is not None and info.status == OK and e.src_port < len(info.outputs)
         item.set_label(format_shape(info.outputs[e.src_port]) if ok else "", problem=not ok)
+
+    def helpEvent(self, event) -> None:  # noqa: N802
+        """Items write their tooltips only when one is about to be shown."""
+        for item in self.items(event.scenePos()):
+            sync = getattr(item, "sync_tooltip", None)
+            if sync is not None:
+                sync()
+        super().helpEvent(event)
 
     def refresh_theme(self) -> None:
         for item in self.items():

@@ -27,6 +27,7 @@ from netbuilder.gui.canvas.edge_item import EdgeItem
 from netbuilder.gui.canvas.minimap import MiniMap
 from netbuilder.gui.canvas.scene import GraphScene
 from netbuilder.gui.canvas.style import GRID, NODE_H, NODE_W, font
+from netbuilder.gui.placement import free_spot, node_rects
 
 LAYER_MIME = "application/x-netbuilder-layer"
 MIN_ZOOM, MAX_ZOOM = 0.04, 3.0
@@ -141,6 +142,9 @@ class GraphView(QGraphicsView):
     def network_rect(self) -> QRectF | None:
         """Nodes and edges (the edge that wraps from one band to the next
         curves out beyond the nodes), with a margin."""
+        if self.graph_scene.pending:  # items still being created: where the model's nodes are
+            rect = self.graph_scene.model_rect()
+            return None if rect is None else rect.adjusted(-90, -44, 90, 44)
         items = list(self.graph_scene.node_items.values())
         if not items:
             return None
@@ -317,7 +321,9 @@ class GraphView(QGraphicsView):
         pos = self.mapToScene(event.position().toPoint())
         edge = self.graph_scene.edge_at(pos)
         self._set_drop_edge(None)
-        top_left = (pos.x() - NODE_W / 2, pos.y() - NODE_H / 2)
+        # never on top of another layer (a drop onto a short edge is between two of them)
+        top_left = free_spot(node_rects(self.graph_scene), (pos.x() - NODE_W / 2, pos.y() - NODE_H / 2),
+                             (NODE_W, NODE_H))
         editor = self.graph_scene.editor
         if edge is not None:
             editor.insert_on_edge(type_name, edge.edge, top_left)

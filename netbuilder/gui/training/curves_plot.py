@@ -11,6 +11,9 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 
 
+MIN_PLOT_HEIGHT = 150  # pixels: the title, an axis with ticks and some curve between
+
+
 class CurvesPlot(pg.GraphicsLayoutWidget):
     """Three plots (loss, loss terms, metrics) that lay themselves out in a
     row when wide and in a column when tall."""
@@ -36,6 +39,9 @@ class CurvesPlot(pg.GraphicsLayoutWidget):
             plot.addItem(line, ignoreBounds=True)
             self._vlines[plot] = line
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        # a plot shorter than this shows a title and two tick labels (the dock opened at ~40 px):
+        # the dock is made at least this tall instead
+        self.setMinimumHeight(MIN_PLOT_HEIGHT)
         self._relayout()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)

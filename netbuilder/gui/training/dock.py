@@ -24,10 +24,12 @@ from netbuilder.gui.training.messages import failure_text, finished_text, graph_
 from netbuilder.gui.training.run_panel import RunPanel
 from netbuilder.gui.training.samples_view import SamplesView
 from netbuilder.gui.training.settings_command import SetTrainingCommand
+from netbuilder.gui.training.warm_keeper import WarmKeeper
 from netbuilder.train.settings import VIEW_CHOICES
 
 POLL_MS = 40
 STOP_TIMEOUT_S = 3.0  # then the child is terminated: Stop always works
+WARM_AFTER_MS = 800  # the first warm training child is spawned this long after the window shows
 STRUCTURAL = {"node_added", "node_removed", "edge_added", "edge_removed", "params_changed", "reset"}
 TERMINAL = {"finished", "failed", "stopped"}
 
@@ -48,9 +50,11 @@ class TrainingDock(QDockWidget):
         self.epochs = 1
         self.steps_per_epoch: int | None = None
         self._warned_edit = False
+        self._discard_run = False  # the run going on when another network was opened
         self._writing = False
         self._unsubscribe = None
         self.run_factory: Any = None  # tests may swap the runner; None = netbuilder.train.runner.TrainingRun
+        self.warm = WarmKeeper()  # a training child waiting for Start, once keep_child_warm() was called
 
         self.controls = TrainingControls()
         self.run_panel = RunPanel()
@@ -131,6 +135,8 @@ class TrainingDock(QDockWidget):
         QTimer.singleShot(0, self.controls.fill_devices)
 
     def _on_graph_event(self, event: Any) -> None:
+        if event.kind == "reset":  # New or Open: another network, whose results these are not
+            self.clear_results()
         if event.kind in ("meta_changed", "reset") and not self._writing:
             self.controls.load(self.graph.training, self.graph)
         elif event.kind in STRUCTURAL and self.controls.loss.is_default:
@@ -154,6 +160,20 @@ class TrainingDock(QDockWidget):
                 graph.set_meta(training=copy.deepcopy(block))
         finally:
             self._writing = False
+
+    def clear_results(self) -> None:
+        """Runs belong to a network: a run still going trains the old one and is stopped;
+        its curves, pictures, layer health and messages go."""
+        if self.run is not None:
+            self._discard_run = True  # what it still sends is not shown (see drain and _end)
+            self.stop()
+        self.curves.curves.clear()
+        self.curves.refresh()
+        self.samples.reset()
+        self.layers_tab.reset()
+        self.health_changed.emit()
+        self.run_panel.reset_results()
+        self.outcome, self.last_epoch, self.run_count = "", {}, 0
 
     # ---------------------------------------------------------- run control
     @property
@@ -182,11 +202,13 @@ class TrainingDock(QDockWidget):
             self.run_panel.show_done("downloading the dataset…", 0.0)
             self.download.begin(str(settings["dataset"]).strip().lower())
             return True
+        warm_ready = self.warm.ready
         try:
-            run = (self.run_factory or _training_run_class())(graph_to_dict(self.graph), settings)
+            run = self._make_run(graph_to_dict(self.graph), settings)
             run.start()
         except Exception as exc:  # noqa: BLE001 — settings errors are user-facing
             self.run_panel.show_message("error", f"Could not start training: {exc}")
+            self.warm.prepare()  # the child handed to the failed run went with it
             return False
         self.run = run
         self.run_count += 1
@@ -208,11 +230,25 @@ class TrainingDock(QDockWidget):
         self.samples.view_settings = {key: settings.get(key) for key in VIEW_CHOICES}
         self.run_panel.clear_message()
         self.run_panel.set_state("starting")
-        self.run_panel.show_done(f"{name}: starting…", 0.0)
+        # a fresh process imports torch and the trainer first: seconds, so say what the wait is
+        self.run_panel.show_done(f"{name}: starting…" if warm_ready else f"{name}: starting the training process…",
+                                 0.0)
         self.controls.set_running(True)
         self.timer.start()
         self.run_started.emit()
         return True
+
+    def _make_run(self, graph_dict: dict[str, Any], settings: dict[str, Any]) -> Any:
+        """The real runner gets the warm child, if one waits; tests' fakes take (graph, settings)."""
+        if self.run_factory is not None:
+            return self.run_factory(graph_dict, settings)
+        return _training_run_class()(graph_dict, settings, warm=self.warm.take())
+
+    def keep_child_warm(self, after_ms: int = WARM_AFTER_MS) -> None:
+        """Keep a training child spawned ahead from now on (the editor's own window calls this once
+        it shows): the first after `after_ms`, the next whenever a run ends."""
+        self.warm.enabled = True
+        QTimer.singleShot(after_ms, self, self.warm.prepare)
 
     def _on_downloaded(self, name: str) -> None:
         self.controls.refresh_named()
@@ -261,6 +297,7 @@ class TrainingDock(QDockWidget):
 
     def shutdown(self) -> None:
         """The window is closing: stop the child so no process outlives the editor."""
+        self.warm.shutdown()
         self.download.cancel()
         self.timer.stop()
         self._stop_watch.stop()
@@ -295,6 +332,8 @@ class TrainingDock(QDockWidget):
             events = run.poll(500)
         except Exception as exc:  # noqa: BLE001 — a broken pipe is a dead child
             events = [{"event": "failed", "kind": "error", "message": f"lost contact with the training process ({exc})"}]
+        if self._discard_run:
+            events = [e for e in events if e.get("event") in TERMINAL]
         for event in events:
             self._handle(event)
             if self.run is None:
@@ -346,9 +385,13 @@ class TrainingDock(QDockWidget):
         self.outcome = outcome
         self.timer.stop()
         self.run = None
+        self.warm.prepare()  # each child runs once: the next Start gets a new one, already waiting
         self.run_panel.set_state("idle")
         self.controls.set_running(False)
-        if outcome == "failed":
+        if self._discard_run:  # it trained the network open before: no message about it here
+            self._discard_run = False
+            self.run_panel.show_done("not started", 0.0)
+        elif outcome == "failed":
             self.run_panel.show_message("error", failure_text(event))
             self.run_panel.show_done("failed")
         elif outcome == "stopped":

@@ -17,7 +17,8 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSplitter, QVBoxLayout,
+                               QWidget)
 
 # statistic → (label, log scale)
 STATISTICS: dict[str, tuple[str, bool]] = {
@@ -31,6 +32,7 @@ STATISTICS: dict[str, tuple[str, bool]] = {
 }
 NODE_ROLE = Qt.ItemDataRole.UserRole
 RIDGES = 10  # epochs of histograms drawn
+PLOT_MIN_HEIGHT = 120  # px: a plot any smaller cannot be read
 
 
 class HealthSeries:
@@ -92,7 +94,7 @@ class LayersTab(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.problems = QListWidget()
         self.problems.setWordWrap(True)
-        self.problems.setMaximumHeight(110)
+        self.problems.setMaximumHeight(80)
         self.problems.itemClicked.connect(lambda item: self.node_activated.emit(item.data(NODE_ROLE)))
         self.hist_layer = QComboBox()
         self.hist_layer.currentIndexChanged.connect(self._show_histograms)
@@ -100,22 +102,27 @@ class LayersTab(QWidget):
                                                                               ("grads", "gradients"))}
         self.empty = QLabel("Per-layer gradient norms, weights and activations appear here while training.")
         self.empty.setWordWrap(True)
+        # one row of choosers, then the curves beside the histograms: in a bottom dock a third of
+        # the window high, plots stacked under each other were each a 30 px strip
         top = QHBoxLayout()
         top.addWidget(QLabel("Statistic:"))
         top.addWidget(self.stat, 1)
+        top.addSpacing(12)
+        top.addWidget(QLabel("Histograms of layer:"))
+        top.addWidget(self.hist_layer, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.empty)
-        layout.addWidget(self.plot, 1)
-        hist_bar = QHBoxLayout()
-        hist_bar.addWidget(QLabel("Histograms of layer:"))
-        hist_bar.addWidget(self.hist_layer, 1)
-        layout.addLayout(hist_bar)
-        row = QHBoxLayout()
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.plot)
         for plot in self.hist_plots.values():
-            row.addWidget(plot)
-        layout.addLayout(row, 1)
+            plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+            split.addWidget(plot)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+        split.setStretchFactor(0, 2)
+        split.setSizes([500, 250, 250])
+        layout.addWidget(split, 1)
         layout.addWidget(self.problems)
         self.refresh()
 

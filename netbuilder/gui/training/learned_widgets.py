@@ -50,8 +50,11 @@ class ConfusionMatrix(QWidget):
         label_w = max(fm.horizontalAdvance(c) for c in self.class_names) + 6
         top, left = 2 * fm.height() + 6, label_w + fm.height() + 4
         size = max(4.0, min((self.width() - left - 4) / n, (self.height() - top - 4) / n))
-        painter.drawText(QRectF(left, 0, size * n, fm.height()), Qt.AlignmentFlag.AlignCenter,
-                         f"predicted  (accuracy {100 * self.accuracy:.1f}%)")
+        title = f"predicted  (accuracy {100 * self.accuracy:.1f}%)"
+        # over the columns; a small matrix would cut it at both ends, so then over the whole width
+        span = QRectF(left, 0, size * n, fm.height()) if fm.horizontalAdvance(title) <= size * n else \
+            QRectF(0, 0, self.width(), fm.height())
+        painter.drawText(span, Qt.AlignmentFlag.AlignCenter, title)
         rows = self.matrix.sum(axis=1, keepdims=True).clip(min=1)
         share = self.matrix / rows
         accent = QColor(PALETTE[0])

@@ -245,9 +245,24 @@ class CurveSet:
                                  metric=any(k in run.series for k in METRIC_LABELS))
             # every metric drawn there, by its own name (regression draws MAE and MAPE %)
             names = " · ".join(METRIC_LABELS[k] for k in METRIC_LABELS if k in run.series)
+            self._show_compatible_metrics(run)
             if names:
                 self.plot.metric_plot.setTitle(f"<span style='font-size:10pt'>{names}</span>")
         return updated
+
+    def _show_compatible_metrics(self, current: RunCurves) -> None:
+        """Earlier runs' metric curves are overlaid only when they measured the same
+        metrics: an MLP's accuracy under a VAE's "val MAE" title would read as a wrong number."""
+        mine = metric_keys(current)
+        if not mine:
+            return  # the current run has no metric yet: nothing to judge by
+        for run in self.runs:
+            if run is current:
+                continue
+            same = metric_keys(run) == mine
+            for curve in run.curves:
+                if curve.key in METRIC_LABELS:
+                    curve.item.setVisible(same)
 
     def set_smoothing(self, weight: float) -> None:
         self.smoothing = weight
@@ -285,6 +300,11 @@ class CurveSet:
                     _, ss = series.view(smoothed=True)
                     for x, y, s in zip(xs, ys, ss):
                         writer.writerow([run.name, key, f"{x:.6g}", repr(float(y)), repr(float(s))])
+
+
+def metric_keys(run: RunCurves) -> frozenset[str]:
+    """The validation metrics a run drew (val_accuracy, val_mae, ...)."""
+    return frozenset(k for k in run.series if k in METRIC_LABELS)
 
 
 def _glyph(text: str, color: str) -> str:

@@ -127,6 +127,14 @@ class RunPanel(QWidget):
         self.banner.setStyleSheet(f"QLabel {{ {BANNER_STYLES.get(kind, '')} border-radius:3px; padding:4px; }}")
         self.banner.setVisible(bool(text))
 
+    def reset_results(self) -> None:
+        """Another network was opened: nothing of the last run's progress stays."""
+        self.clear_message()
+        self.progress.setValue(0)
+        self.progress.setFormat("not started")
+        self.speed.setText(" ")
+        self._samples_per_sec = None
+
     def clear_message(self) -> None:
         self.banner_kind = ""
         self.banner.clear()

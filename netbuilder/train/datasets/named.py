@@ -2,8 +2,10 @@
 
 The training and the official test samples are stacked into one array with
 `test_count` telling how many of the last rows are the test split, which is
-the validation set unless the settings ask for a fraction. Images are
-normalised per channel with the training split's mean and standard
+the validation set unless the settings ask for a fraction. The pixels stay
+uint8 (one byte each; the MNIST files are decoded straight into that one
+array); their ByteScale says how each batch becomes float32 on the device.
+Images are normalised per channel with the training split's mean and standard
 deviation (option `normalize`; off by default for reconstruction, whose
 sigmoid outputs want pixels in [0, 1]), zero-padded to a larger Input
 (`1×28×28` into LeNet-5's `1×32×32`, its original way), and converted
@@ -17,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from netbuilder.train.data import DataError, Dataset
+from netbuilder.train.data import ByteScale, DataError, Dataset
 from netbuilder.train.datasets import readers
 from netbuilder.train.datasets.download import fetch, is_cached, present
 from netbuilder.train.datasets.registry import NAMED, NamedDataset
@@ -59,9 +61,8 @@ def load_named_folder(path: str, options: dict[str, Any], hint: Sequence[int | N
 
 def _from_idx(folder: Path, name: str, options: dict[str, Any], hint: Any, class_names: list[str] | None
               ) -> Dataset:
-    x_train, y_train = readers.read_idx_split(folder, "train")
-    x_test, y_test = readers.read_idx_split(folder, "test")
-    return _finish(name, x_train, y_train, x_test, y_test, options, hint, class_names)
+    x, y, test_count = readers.read_idx_set(folder)
+    return _finish(name, x, y, test_count, options, hint, class_names)
 
 
 def _from_cifar(source: Path, kind: str, name: str, options: dict[str, Any], hint: Any,
@@ -73,39 +74,59 @@ def _from_cifar(source: Path, kind: str, name: str, options: dict[str, Any], hin
         raise DataError(f"{name}: option labels 'coarse' exists only for CIFAR-100")
     files = readers.read_cifar(source, kind)
     x_train, y_train, x_test, y_test, names = readers.cifar_arrays(files, kind, labels == "coarse", str(source))
+    del files  # the archive's bytes: gone before the stacked copy is made
     if labels == "coarse" or not class_names:
         class_names = names
-    return _finish(name, x_train, y_train, x_test, y_test, options, hint, class_names)
+    x = np.concatenate([x_train, x_test])
+    del x_train
+    return _finish(name, x, np.concatenate([y_train, y_test]), len(x_test), options, hint, class_names)
 
 
-def _finish(name: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
-            options: dict[str, Any], hint: Any, class_names: list[str] | None) -> Dataset:
+def _finish(name: str, x: np.ndarray, y: np.ndarray, test_count: int, options: dict[str, Any], hint: Any,
+            class_names: list[str] | None) -> Dataset:
+    """x: uint8 images, the training rows then the `test_count` official test rows."""
     task = options.get("task") or "classification"
     if task == "regression":
         raise DataError(f"{name}: a labelled image set cannot be used for regression")
     notes: list[str] = []
-    x = np.concatenate([x_train, x_test])
+    n_train = len(x) - test_count
     x = _fit_channels(x, hint, notes)
     x = _pad_to(x, hint, notes)
-    values = x.astype(np.float32)
-    values /= 255.0  # in place: one float copy of the images, not two
+    mean = std = None
     if options.get("normalize", task != "reconstruction"):
-        train = values[:len(x_train)]
-        axes = (0, 2, 3)
-        mean = train.mean(axis=axes, keepdims=True)
-        std = train.std(axis=axes, keepdims=True)
-        values -= mean
-        values /= np.where(std > 1e-8, std, 1.0)
-        notes.append("normalised per channel: mean " + ", ".join(f"{m:.4f}" for m in mean.ravel())
-                     + "; std " + ", ".join(f"{s:.4f}" for s in std.ravel()))
-    y = np.concatenate([y_train, y_test])
+        mean, std = channel_stats(x[:n_train])
+        notes.append("normalised per channel: mean " + ", ".join(f"{m:.4f}" for m in mean)
+                     + "; std " + ", ".join(f"{s:.4f}" for s in std))
+        std = np.where(std > 1e-8, std, np.float32(1.0))
+    scale = ByteScale.pixels(x.shape[1:], mean, std)  # the pixels stay bytes; batches.py converts them
     num_classes = int(y.max(initial=0)) + 1
     if not class_names or len(class_names) < num_classes:
         class_names = [str(i) for i in range(num_classes)]
-    data = Dataset(name, values, y, "reconstruction" if task == "reconstruction" else "classification",
-                   num_classes, class_names[:num_classes], tuple(values.shape[1:]), notes=notes,
-                   test_count=len(x_test))
-    return data
+    return Dataset(name, x, y, "reconstruction" if task == "reconstruction" else "classification",
+                   num_classes, class_names[:num_classes], tuple(x.shape[1:]), notes=notes,
+                   test_count=test_count, scale=scale)
+
+
+def channel_stats(images: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation of uint8 images (N, C, H, W) as pixels / 255, float32.
+
+    Counted exactly from a histogram of the 256 byte values (in chunks, so no float or int64 copy of
+    the images is made) rather than summed in float32: the result is the true statistic, rounded once.
+    """
+    levels = np.arange(256, dtype=np.float32)
+    levels /= 255.0  # the same float32 values the batches hold
+    v = levels.astype(np.float64)
+    means, stds = [], []
+    for c in range(images.shape[1]):
+        plane = images[:, c].reshape(-1)
+        counts = np.zeros(256, np.float64)
+        for start in range(0, len(plane), chunk):
+            counts += np.bincount(plane[start:start + chunk], minlength=256)
+        n = counts.sum()
+        mean = float(counts @ v / n) if n else 0.0
+        means.append(mean)
+        stds.append(float(np.sqrt(counts @ (v - mean) ** 2 / n)) if n else 1.0)
+    return np.array(means, np.float32), np.array(stds, np.float32)
 
 
 def _fit_channels(x: np.ndarray, hint: Any, notes: list[str]) -> np.ndarray:

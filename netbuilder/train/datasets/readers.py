@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from netbuilder.train.data import DataError
-from netbuilder.train.file_data import read_idx
+from netbuilder.train.file_data import read_idx, read_idx_count, read_idx_stacked
 
 IDX_NAMES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
              "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
@@ -37,19 +37,30 @@ def has_idx_set(folder: Path) -> bool:
     return all(idx_file(folder, stem) for pair in IDX_NAMES.values() for stem in pair)
 
 
-def read_idx_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """(images N×1×H×W uint8, labels N int64) of the train or t10k files."""
-    images_stem, labels_stem = IDX_NAMES[split]
-    images_path, labels_path = idx_file(folder, images_stem), idx_file(folder, labels_stem)
-    if images_path is None or labels_path is None:
-        missing = images_stem if images_path is None else labels_stem
-        raise DataError(f"{folder}: {missing} (or {missing}.gz) is missing")
-    images, labels = read_idx(images_path), read_idx(labels_path)
+def read_idx_set(folder: Path) -> tuple[np.ndarray, np.ndarray, int]:
+    """(images N×1×H×W uint8, the train rows then the t10k rows, decoded straight into one array;
+    labels N int64; how many rows are t10k)."""
+    paths = {}
+    for stems in IDX_NAMES.values():
+        for stem in stems:
+            path = idx_file(folder, stem)
+            if path is None:
+                raise DataError(f"{folder}: {stem} (or {stem}.gz) is missing")
+            paths[stem] = path
+    (train_images, train_labels), (test_images, test_labels) = IDX_NAMES["train"], IDX_NAMES["test"]
+    images = read_idx_stacked([paths[train_images], paths[test_images]])
     if images.ndim != 3 or images.dtype != np.uint8:
-        raise DataError(f"{images_path}: expected N×H×W bytes, found shape {list(images.shape)} of {images.dtype}")
-    if labels.ndim != 1 or len(labels) != len(images):
-        raise DataError(f"{labels_path}: {len(labels)} labels for {len(images)} images in {images_path.name}")
-    return images[:, None], labels.astype(np.int64)
+        raise DataError(f"{paths[train_images]}: expected N×H×W bytes, found shape {list(images.shape)} "
+                        f"of {images.dtype}")
+    labels = []
+    for images_stem, labels_stem in IDX_NAMES.values():
+        found = read_idx(paths[labels_stem])
+        count = read_idx_count(paths[images_stem])
+        if found.ndim != 1 or len(found) != count:
+            raise DataError(f"{paths[labels_stem]}: {len(found)} labels for {count} images in "
+                            f"{paths[images_stem].name}")
+        labels.append(found.astype(np.int64))
+    return images[:, None], np.concatenate(labels), len(labels[1])
 
 
 def _places(folder: Path) -> tuple[Path, ...]:
