@@ -16,6 +16,7 @@ number of decoding processes).
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -30,6 +31,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NETPBM = (".pgm", ".ppm", ".pbm", ".pnm")
 OWN_FORMATS = (".png",) + NETPBM
 PIL_FORMATS = (".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+MAX_FOLDER_ENTRIES = 2_000_000  # files and folders scanned in an image folder's class folders
 
 
 def _pillow() -> Any:
@@ -190,9 +192,10 @@ def _image_files(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
         raise DataError(f"{root}: an image folder needs one sub-folder per class (e.g. cats/, dogs/)")
     formats = OWN_FORMATS + (PIL_FORMATS if _pillow() else ())
     files, labels, skipped = [], [], set()
+    budget = [MAX_FOLDER_ENTRIES]
     for k, name in enumerate(classes):
-        for p in sorted((root / name).rglob("*")):
-            if not p.is_file():
+        for p in _class_files(root, name, budget):
+            if not p.is_file():  # a link to a device or a FIFO is no image
                 continue
             if p.suffix.lower() in formats:
                 files.append(p)
@@ -203,6 +206,25 @@ def _image_files(root: Path) -> tuple[list[Path], np.ndarray, list[str]]:
         hint = (f"; {', '.join(sorted(skipped))} images need Pillow (pip install pillow)" if skipped else "")
         raise DataError(f"{root}: no readable images in its class folders{hint}")
     return files, np.array(labels, np.int64), classes
+
+
+def _class_files(root: Path, name: str, budget: list[int]) -> list[Path]:
+    """Every file under class folder `name`, sorted. Linked folders are not followed (a class
+    folder linked to / scanned the whole filesystem), a class folder that is itself a link must
+    stay inside the image folder, and at most MAX_FOLDER_ENTRIES entries are looked at."""
+    folder = root / name
+    real_root, real = root.resolve(), folder.resolve()
+    if real != real_root and real_root not in real.parents:
+        raise DataError(f"{root}: class folder {name!r} is a link to {real}, outside the image folder; "
+                        "copy the images in, or link the image files one by one")
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        budget[0] -= len(dirnames) + len(filenames)
+        if budget[0] < 0:
+            raise DataError(f"{root}: more than {MAX_FOLDER_ENTRIES:,} files and folders in its class folders "
+                            f"(stopped in {dirpath}); point the dataset at the folder of class folders itself")
+        found += [Path(dirpath) / f for f in filenames if not f.startswith(".")]
+    return sorted(found)
 
 
 def resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
