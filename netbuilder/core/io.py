@@ -258,22 +258,25 @@ def _load_edge(graph: Graph, raw: Any, where: str) -> None:
     if not isinstance(raw, dict):
         raise GraphFileError(f"{where}: expected an object, got {type(raw).__name__}")
     src, dst = raw.get("src"), raw.get("dst")
-    where = f"{where} ({reprlib.repr(src)} → {reprlib.repr(dst)})"
+
+    def fail(message: str) -> GraphFileError:  # the place is spelled out only for an error
+        return GraphFileError(f"{where} ({reprlib.repr(src)} → {reprlib.repr(dst)}): {message}")
+
     if not isinstance(src, str) or not isinstance(dst, str):
-        raise GraphFileError(f"{where}: fields 'src' and 'dst' must be node ids")
+        raise fail("fields 'src' and 'dst' must be node ids")
     for end in (src, dst):
         if end not in graph.nodes:
-            raise GraphFileError(f"{where}: no node with id {end!r}")
+            raise fail(f"no node with id {end!r}")
     ports = []
     for key in ("src_port", "dst_port"):
         value = raw.get(key, 0)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise GraphFileError(f"{where}: field '{key}' must be an integer, got {value!r}")
+            raise fail(f"field '{key}' must be an integer, got {value!r}")
         ports.append(value)
     try:
         graph.add_edge(src, dst, ports[0], ports[1], check_cycle=False)
     except GraphError as exc:
-        raise GraphFileError(f"{where}: {exc}") from None
+        raise fail(str(exc)) from None
 
 
 def _load_group(graph: Graph, raw: Any, where: str) -> None:
@@ -332,7 +335,8 @@ def max_file_bytes() -> int:
     return int(max(mb, 0) * 1024 * 1024)
 
 
-def read_regular_file(path: Path, error: type[Exception], limit: int | None = None) -> bytes:
+def read_regular_file(path: Path, error: type[Exception], limit: int | None = None,
+                      setting: str = "NETBUILDER_MAX_FILE_MB") -> bytes:
     """The bytes of `path`, which must be a regular file (after symlinks) of at most
     `limit` bytes (default max_file_bytes()). A FIFO, a device (/dev/zero), a socket or a
     folder is refused without blocking: it is opened O_NONBLOCK and checked with fstat, and
@@ -349,7 +353,7 @@ def read_regular_file(path: Path, error: type[Exception], limit: int | None = No
                         "only ordinary files can be opened")
         if info.st_size > limit:
             raise error(f"{path}: the file is {info.st_size / 2**20:,.1f} MB, over the limit of "
-                        f"{limit / 2**20:,.0f} MB (set NETBUILDER_MAX_FILE_MB to raise it)")
+                        f"{limit / 2**20:,.0f} MB (set {setting} to raise it)")
         chunks, total = [], 0
         while total <= limit:
             chunk = os.read(fd, min(1 << 20, limit + 1 - total))
@@ -359,7 +363,7 @@ def read_regular_file(path: Path, error: type[Exception], limit: int | None = No
             total += len(chunk)
         if total > limit:
             raise error(f"{path}: the file grew past the limit of {limit / 2**20:,.0f} MB while being read "
-                        "(set NETBUILDER_MAX_FILE_MB to raise it)")
+                        f"(set {setting} to raise it)")
         return b"".join(chunks)
     except OSError as exc:
         raise error(f"{path}: cannot read the file ({exc.strerror or exc})") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
@@ -187,13 +187,13 @@ class Document(QObject):
         return restored
 
     def _new_window(self) -> "Document":
-        """A second editor window (a second recovered session); kept alive by `windows`."""
+        """A second editor window (a second recovered session). `windows` keeps it
+        alive; closing only hides it (deleting it would leave its panels' queued
+        timers pointing at freed widgets)."""
         from netbuilder.gui.main_window import MainWindow  # here: main_window imports this module
 
         window = MainWindow()
-        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.windows.append(window)
-        window.destroyed.connect(lambda *_: self.windows.remove(window) if window in self.windows else None)
         window.show()
         return window.document
 

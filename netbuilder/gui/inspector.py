@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.graph import Graph, GraphEvent
+from netbuilder.core.io import MAX_TEXT
 from netbuilder.core.shapes import ERROR, OK, WAITING, ShapeReport, format_shape
 from netbuilder.gui import warmup
 from netbuilder.gui.commands import SetMetaCommand
@@ -205,6 +206,7 @@ class Inspector(QScrollArea):
                                 "output port (right) to an input port (left) to connect.", "Muted"))
         form = QFormLayout()
         name_edit = QLineEdit(self.graph.name)
+        name_edit.setMaxLength(MAX_TEXT["name"])  # longer would save, then fail to open again
         name_edit.editingFinished.connect(self._apply_name)
         desc_edit = _TextEdit(self.graph.description)
         desc_edit.setFixedHeight(90)
@@ -237,6 +239,11 @@ class Inspector(QScrollArea):
 
     def _apply_description(self) -> None:
         text = self.desc_edit.toPlainText()
+        if len(text) > MAX_TEXT["description"]:  # the file format's limit: the file would not open again
+            self.editor.message.emit(f"The description is {len(text):,} characters long; the limit is "
+                                     f"{MAX_TEXT['description']:,}. It was not changed.")
+            self.desc_edit.setPlainText(self.graph.description)
+            return
         if text != self.graph.description:
             self.editor.push(SetMetaCommand(self.graph, description=text))
 

@@ -36,7 +36,9 @@ def import_onnx_file(window: QMainWindow, path: str) -> Any:
         diff = f" (max |difference| {result.max_abs_diff:.1e})" if result.max_abs_diff is not None else ""
         weights, problem = save_weights(result, Path(path))
         window.onnx_weights = weights
-        kept = (f"weights saved as {weights.name} (give it as Weights in File ▸ Export)" if weights
+        if weights is not None and hasattr(window, "training_dock"):
+            window.training_dock.train_from(str(weights))  # Start fine-tunes the imported model
+        kept = (f"weights saved as {weights.name} (Start trains from them; give it as Weights in File ▸ Export)" if weights
                 else f"the weights could not be saved: {problem}")
         window.statusBar().showMessage(f"Imported {len(result.graph)} layers; outputs match the ONNX model{diff}; "
                                        f"{kept}.", 12000)

@@ -26,6 +26,7 @@ from netbuilder.interchange.fx_rules import Unmappable
 from netbuilder.interchange.layout import layout_by_generation
 from netbuilder.interchange.onnx_ops import RULES as _BASIC
 from netbuilder.interchange.onnx_ops import Mapped, OpContext
+from netbuilder.interchange.onnx_read import OnnxImportError, brief, read_model
 from netbuilder.interchange.onnx_rnn import Refused, RnnFusion
 from netbuilder.interchange.onnx_shape_ops import RULES as _MORE
 
@@ -37,8 +38,10 @@ _ALIASES = ("Identity", "Dropout")  # ops that pass their input through in infer
 DX, DY = 200.0, 110.0
 
 
-class OnnxImportError(ValueError):
-    """The file cannot be imported at all; the message says why."""
+_STANDARD_DOMAINS = ("", "ai.onnx")
+MAX_ID = 64  # characters of a node id made from an ONNX name (the format's limit is 200)
+# what a rule or pattern may raise on a node the checker let through with odd attributes or inputs
+_MALFORMED = (IndexError, KeyError, TypeError, ValueError, AttributeError, OverflowError, ZeroDivisionError)
 
 
 @dataclass
@@ -58,13 +61,26 @@ class OnnxImportResult(ImportResult):
 
 
 def import_onnx(path: str | Path, name: str | None = None, verify: bool = True) -> OnnxImportResult:
-    """Read `path` and build the graph; raises OnnxImportError when nothing can be imported."""
-    model = _read(Path(path))
-    importer = _Importer(model, name or Path(path).stem)
-    result = importer.run()
-    if result.complete:
-        _finish(result, importer, Path(path), verify)
-    return result
+    """Read `path` and build the graph; raises OnnxImportError when nothing can be imported.
+    The file may come from anyone: whatever is in it ends in an OnnxImportError or a result
+    that lists what was left out, never another exception (onnx_read.py has the limits)."""
+    path = Path(path)
+    try:
+        model = _read(path)
+        importer = _Importer(model, name or path.stem)
+        result = importer.run()
+        if result.complete:
+            _finish(result, importer, model, verify)
+        return result
+    except OnnxImportError as exc:
+        if not str(exc).startswith(str(path)):  # every message names the file
+            raise OnnxImportError(f"{path}: {exc}") from None
+        raise
+    except MemoryError:
+        raise OnnxImportError(f"{path}: not enough memory to import this model") from None
+    except (RecursionError, GraphError, *_MALFORMED) as exc:  # a case no check above names: still one line
+        raise OnnxImportError(f"{path}: cannot be imported ({type(exc).__name__}: {brief(str(exc))}); "
+                              "please report this file as an importer bug") from None
 
 
 def _read(path: Path) -> Any:
@@ -72,13 +88,12 @@ def _read(path: Path) -> Any:
         import onnx
     except ImportError:
         raise OnnxImportError(INSTALL_HINT) from None
-    if not path.is_file():
-        raise OnnxImportError(f"{path}: no such file")
+    model = read_model(path)  # a regular file under the size cap, sizes and names checked, external data in
     try:
-        model = onnx.load(str(path))
         onnx.checker.check_model(model)
-    except Exception as exc:  # DecodeError, ValidationError, OSError: all mean "not a usable ONNX file"
-        raise OnnxImportError(f"{path}: not a valid ONNX model ({str(exc).strip().splitlines()[0][:200]})") from None
+    except Exception as exc:  # ValidationError and whatever else the checker raises: "not a usable ONNX file"
+        text = re.sub(r"\s+", " ", str(exc)).strip() or type(exc).__name__  # the node is named on a later line
+        raise OnnxImportError(f"{path}: not a valid ONNX model ({text[:300]})") from None
     try:
         return onnx.shape_inference.infer_shapes(model)
     except Exception:  # without inferred ranks, rules that need one say so by node
@@ -126,22 +141,39 @@ class _Importer:
             tensor = info.type.tensor_type
             dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
             if tensor.elem_type not in _DTYPES or len(dims) < 2:
-                raise OnnxImportError(f"input {info.name!r}: only float32/int64 tensors with a batch dim and at "
+                raise OnnxImportError(f"input {brief(info.name)}: only float32/int64 tensors with a batch dim and at "
                                       f"least one more are supported (got element type {tensor.elem_type}, "
                                       f"{len(dims)} dims)")
             self.batch = self.batch or dims[0]
-            nid = self._add("Input", {"shape": dims[1:], "dtype": _DTYPES[tensor.elem_type]}, info.name)
+            try:
+                nid = self._add("Input", {"shape": dims[1:], "dtype": _DTYPES[tensor.elem_type]}, info.name)
+            except GraphError as exc:
+                raise OnnxImportError(f"input {brief(info.name)}: {exc}") from None
             self.values[info.name] = (nid, 0)
 
     def _node(self, node: Any) -> None:
-        label = f"{node.op_type} {node.name or node.output[0]!r}"
+        label = f"{node.op_type} {brief(node.name or _first(node.output))}"
+        if node.domain not in _STANDARD_DOMAINS:
+            self._skip(node, label, f"{node.op_type} is a custom op of the domain {brief(node.domain)} (only "
+                                    "standard ONNX ops map onto layers)")
+            return
+        if not node.output or not node.output[0]:
+            self._skip(node, label, "the node has no output")
+            return
+        try:
+            self._map(node, label)
+        except _MALFORMED as exc:  # attributes or inputs that do not fit the op's definition
+            self._skip(node, label, f"its attributes or inputs do not fit the ONNX {node.op_type} op "
+                                    f"({type(exc).__name__}: {brief(str(exc))})")
+
+    def _map(self, node: Any, label: str) -> None:
         if node.op_type == "Constant":
             self._constant(node, label)
             return
-        if node.op_type in _ALIASES and node.input[0] in self.values:
+        if node.op_type in _ALIASES and node.input and node.input[0] in self.values:
             self.values[node.output[0]] = self.values[node.input[0]]
             return
-        if node.op_type in _ALIASES and node.input[0] in self.consts:  # exporters dedupe equal initializers
+        if node.op_type in _ALIASES and node.input and node.input[0] in self.consts:  # deduped initializers
             self.consts[node.output[0]] = self.consts[node.input[0]]
             return
         try:
@@ -156,7 +188,8 @@ class _Importer:
                 self.consts[node.input[1]] = target
         missing = [t for t in node.input if t and t not in self.values and t not in self.consts]
         if missing:
-            self._skip(node, label, self.rnn.why_missing(missing[0]) or f"its input {missing[0]!r} was not imported")
+            why = self.rnn.why_missing(missing[0]) or f"its input {brief(missing[0])} was not imported"
+            self._skip(node, label, why)
             return
         if self._fold_bias(node):
             return
@@ -228,14 +261,14 @@ class _Importer:
             why = self.rnn.why_missing(tensor)
             if why:  # nothing was skipped for it yet
                 why = why.replace("its input", "the output")
-                self.result.skipped.append(Skipped(tensor, f"output {tensor!r}", why))
+                self.result.skipped.append(Skipped(tensor, f"output {brief(tensor)}", why))
             return  # otherwise its producer is already listed as skipped
         nid = self._add("Output", {}, f"out_{tensor}")
         src, port = self.values[tensor]
         self.graph.add_edge(src, nid, port, 0, check_cycle=False)
 
     def _skip(self, node: Any, label: str, reason: str) -> None:
-        self.result.skipped.append(Skipped(node.name or node.output[0], label, reason))
+        self.result.skipped.append(Skipped(node.name or _first(node.output), label, reason))  # names ≤ MAX_NAME
 
     def _add(self, type_name: str, params: dict, onnx_name: str) -> str:
         nid = _node_id(onnx_name, type_name, self.graph)
@@ -247,7 +280,7 @@ def _node_id(onnx_name: str, type_name: str, graph: Graph) -> str:
     """'/layer1/conv1/Conv' -> 'layer1_conv1' (the PyTorch module path); unique."""
     parts = [p for p in onnx_name.split("/") if p]
     base = "_".join(parts[:-1] if len(parts) > 1 else parts)
-    base = re.sub(r"\W", "_", base).strip("_")
+    base = re.sub(r"\W", "_", base).strip("_")[-MAX_ID:].strip("_")  # the end of a long path names the layer
     if not base or base[0].isdigit():
         base = f"{type_name.lower()}_{base}" if base else ""
     if not base:
@@ -258,13 +291,17 @@ def _node_id(onnx_name: str, type_name: str, graph: Graph) -> str:
     return nid
 
 
+def _first(names: Any) -> str:
+    return names[0] if len(names) else ""
+
+
 def _safe_name(name: str) -> str:
     return re.sub(r"[^\w .-]", "_", name)[:80] or "imported"
 
 
-def _finish(result: OnnxImportResult, imp: _Importer, path: Path, verify: bool) -> None:
+def _finish(result: OnnxImportResult, imp: _Importer, model: Any, verify: bool) -> None:
     from netbuilder.interchange.onnx_weights import load_weights, verify_outputs
 
     load_weights(result, imp.mapped)
-    if verify:
-        verify_outputs(result, path, [i.name for i in imp.onnx.input if i.name not in imp.consts])
+    if verify:  # the model as read and checked here, never the file again (it may have changed)
+        verify_outputs(result, model, [i.name for i in imp.onnx.input if i.name not in imp.consts])

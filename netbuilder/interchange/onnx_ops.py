@@ -9,6 +9,7 @@ so axis 0 is refused wherever a catalog layer keeps the batch.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -70,7 +71,18 @@ class OpContext:
 
     def attr(self, name: str, default: Any = None) -> Any:
         value = self.attrs.get(name, default)
-        return value.decode() if isinstance(value, bytes) else value
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+    def ints(self, name: str, count: int, default: int) -> list[int]:
+        """An INTS attribute of exactly `count` values (each `default` when it is absent); a file
+        from elsewhere may give a string or the wrong length, which is named here, not an IndexError."""
+        value = self.attrs.get(name)
+        if value is None:
+            return [default] * count
+        if (not isinstance(value, (list, tuple)) or len(value) != count
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+            raise Unmappable(f"attribute {name!r} must be {count} integers here, got {reprlib.repr(value)}")
+        return [int(v) for v in value]
 
 
 def _no_batch_axis(ctx: OpContext, axis: int, tensor: str) -> int:
@@ -88,7 +100,7 @@ def _no_batch_axis(ctx: OpContext, axis: int, tensor: str) -> int:
 def _symmetric_pads(ctx: OpContext, dims: int) -> int | list[int]:
     if ctx.attr("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
         raise Unmappable(f"auto_pad={ctx.attr('auto_pad')} (give explicit pads)")
-    pads = list(ctx.attr("pads", [0] * (2 * dims)))
+    pads = ctx.ints("pads", 2 * dims, 0)
     begin, end = pads[:dims], pads[dims:]
     if begin != end:
         raise Unmappable(f"asymmetric pads {pads}")
@@ -102,13 +114,27 @@ def _conv(ctx: OpContext) -> Mapped:
     dims = w.ndim - 2
     if dims not in (1, 2):
         raise Unmappable(f"{dims}-d convolution (only 1-d and 2-d are in the catalog)")
-    b = ctx.const(ctx.node.input[2]) if len(ctx.node.input) > 2 else None
+    check_kernel(ctx, w, dims)
+    b = ctx.const(ctx.node.input[2]) if len(ctx.node.input) > 2 and ctx.node.input[2] else None
     params = {"out_channels": int(w.shape[0]), "kernel_size": compact(w.shape[2:]),
-              "stride": compact(ctx.attr("strides", [1] * dims)), "padding": _symmetric_pads(ctx, dims),
-              "dilation": compact(ctx.attr("dilations", [1] * dims)), "groups": int(ctx.attr("group", 1)),
+              "stride": compact(ctx.ints("strides", dims, 1)), "padding": _symmetric_pads(ctx, dims),
+              "dilation": compact(ctx.ints("dilations", dims, 1)), "groups": group(ctx),
               "bias": b is not None}
     weights = {"weight": w} | ({"bias": b} if b is not None else {})
     return Mapped(f"Conv{dims}d", params, [ctx.node.input[0]], weights)
+
+
+def check_kernel(ctx: OpContext, w: np.ndarray, dims: int) -> None:
+    """kernel_shape, when given, must be the weight's own (ONNX allows it to be written out)."""
+    if "kernel_shape" in ctx.attrs and ctx.ints("kernel_shape", dims, 1) != [int(s) for s in w.shape[2:]]:
+        raise Unmappable(f"kernel_shape {ctx.attrs['kernel_shape']} differs from the weight's {list(w.shape[2:])}")
+
+
+def group(ctx: OpContext) -> int:
+    value = ctx.attr("group", 1)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise Unmappable(f"attribute 'group' must be a positive integer, got {reprlib.repr(value)}")
+    return value
 
 
 def _gemm(ctx: OpContext) -> Mapped:
@@ -118,10 +144,14 @@ def _gemm(ctx: OpContext) -> Mapped:
         raise Unmappable("only x @ constant weight maps to Linear")
     if ctx.attr("transA", 0) or ctx.attr("alpha", 1.0) != 1.0 or ctx.attr("beta", 1.0) != 1.0:
         raise Unmappable("transA, alpha or beta other than the defaults")
+    if w.ndim != 2:
+        raise Unmappable(f"the weight has {w.ndim} dims (Gemm multiplies by a matrix)")
     w = w if ctx.attr("transB", 0) else w.T  # Linear keeps (out, in)
-    c = ctx.const(ctx.node.input[2]) if len(ctx.node.input) > 2 else None
+    c = ctx.const(ctx.node.input[2]) if len(ctx.node.input) > 2 and ctx.node.input[2] else None
     if c is not None:
-        c = np.broadcast_to(c, (w.shape[0],)).copy()
+        if c.size not in (1, w.shape[0]) or c.ndim > 2:
+            raise Unmappable(f"the bias of shape {list(c.shape)} is not one value per output ({w.shape[0]})")
+        c = np.broadcast_to(c.reshape(-1), (w.shape[0],)).copy()
     return _linear(a, w, c)
 
 
@@ -157,17 +187,18 @@ def _batch_norm(ctx: OpContext) -> Mapped:
 
 def _pool(kind: str) -> Callable[[OpContext], Mapped]:
     def rule(ctx: OpContext) -> Mapped:
-        kernel = list(ctx.attr("kernel_shape"))
-        dims = len(kernel)
+        kernel = ctx.attrs.get("kernel_shape")
+        dims = len(kernel) if isinstance(kernel, (list, tuple)) else 0
         if dims not in (1, 2):
-            raise Unmappable(f"{dims}-d pooling")
-        strides = compact(ctx.attr("strides", [1] * dims))
+            raise Unmappable(f"kernel_shape {reprlib.repr(kernel)} (1-d and 2-d pooling only)")
+        kernel = ctx.ints("kernel_shape", dims, 1)
+        strides = compact(ctx.ints("strides", dims, 1))
         params = {"kernel_size": compact(kernel), "stride": None if strides == compact(kernel) else strides,
                   "padding": _symmetric_pads(ctx, dims), "ceil_mode": bool(ctx.attr("ceil_mode", 0))}
         if kind == "Max":
             if len(ctx.node.output) > 1 and ctx.node.output[1]:
                 raise Unmappable("returns indices")
-            params["dilation"] = compact(ctx.attr("dilations", [1] * dims))
+            params["dilation"] = compact(ctx.ints("dilations", dims, 1))
         else:
             params["count_include_pad"] = bool(ctx.attr("count_include_pad", 0))
         return Mapped(f"{kind}Pool{dims}d", params, [ctx.only_input()])

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from netbuilder.interchange.onnx_ops import Mapped
-from netbuilder.interchange.onnx_sizes import BATCH, SizeTracker
+from netbuilder.interchange.onnx_sizes import BATCH, SizeTracker, TooLarge
 
 _GATE_ORDER = {"LSTM": [0, 2, 3, 1], "GRU": [1, 0, 2], "RNN": [0]}  # torch gate k = ONNX block _GATE_ORDER[k]
 
@@ -93,8 +93,11 @@ class RnnFusion:
         """True when `node` was consumed here (raises Refused when it belongs here but cannot map)."""
         ins = [t for t in node.input if t]
         op = node.op_type
-        if self.sizes.handle(node):
-            return True
+        try:
+            if self.sizes.handle(node):
+                return True
+        except TooLarge as exc:  # onnxruntime would allocate it when the import is verified
+            raise Refused(str(exc)) from None
         if op in ("LSTM", "GRU", "RNN"):
             self._recurrent(node)
             return True

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from netbuilder.interchange.fx_rules import Unmappable, compact
-from netbuilder.interchange.onnx_ops import Mapped, OpContext, _no_batch_axis, _symmetric_pads
+from netbuilder.interchange.onnx_ops import Mapped, OpContext, _no_batch_axis, _symmetric_pads, check_kernel, group
 
 
 def _conv_transpose(ctx: OpContext) -> Mapped:
@@ -25,12 +25,13 @@ def _conv_transpose(ctx: OpContext) -> Mapped:
         raise Unmappable(f"{dims}-d transposed convolution (only 1-d and 2-d are in the catalog)")
     if "output_shape" in ctx.attrs:
         raise Unmappable("output_shape is given (write pads and output_padding instead)")
-    groups = int(ctx.attr("group", 1))
+    check_kernel(ctx, w, dims)
+    groups = group(ctx)
     b = ctx.const(ctx.node.input[2]) if len(ctx.node.input) > 2 and ctx.node.input[2] else None
     params = {"out_channels": int(w.shape[1]) * groups, "kernel_size": compact(w.shape[2:]),
-              "stride": compact(ctx.attr("strides", [1] * dims)), "padding": _symmetric_pads(ctx, dims),
-              "output_padding": compact(ctx.attr("output_padding", [0] * dims)),
-              "dilation": compact(ctx.attr("dilations", [1] * dims)), "groups": groups, "bias": b is not None}
+              "stride": compact(ctx.ints("strides", dims, 1)), "padding": _symmetric_pads(ctx, dims),
+              "output_padding": compact(ctx.ints("output_padding", dims, 0)),
+              "dilation": compact(ctx.ints("dilations", dims, 1)), "groups": groups, "bias": b is not None}
     weights = {"weight": w} | ({"bias": b} if b is not None else {})
     return Mapped(f"ConvTranspose{dims}d", params, [ctx.node.input[0]], weights)
 

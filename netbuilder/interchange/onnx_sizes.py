@@ -16,6 +16,13 @@ from typing import Any, Callable
 import numpy as np
 
 BATCH = "batch"
+# a zero tensor built from sizes is allocated by onnxruntime when the import is verified: one that
+# would hold more values per sample than this is not followed (the node is then listed as unmapped)
+MAX_ZEROS = 2**28
+
+
+class TooLarge(Exception):
+    """A tensor built from sizes would be too large to allocate; the message says how large."""
 _FOLLOWED = {"Gather", "Unsqueeze", "Squeeze", "Concat", "Slice", "Cast", "Reshape", "Expand", "Add", "Sub",
              "Mul", "Div", "Identity"}
 _KEEPS_ZEROS = {"Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "Reshape", "Expand", "Identity"}
@@ -45,8 +52,11 @@ class SizeTracker:
             self._shape(node, out)
             return True
         if op == "ConstantOfShape" and ins and ins[0] in self.kind:
+            _refuse_big(self._entries(ins[0]))
             self.kind[out] = "zeros" if _fill(node) == 0 else "size"
             return True
+        if op == "Expand" and len(ins) > 1:
+            _refuse_big(self._entries(ins[1]))
         if op not in _FOLLOWED or not ins or not any(t in self.kind for t in ins) or not all(
                 t in self.kind or t in self.consts for t in ins):
             return False
@@ -101,6 +111,17 @@ class SizeTracker:
                     isinstance(v, int) for v in (*first, *second)):
                 return [first[0] * second[0]]
         return None  # other arithmetic on sizes: the value is not worked out
+
+
+def _refuse_big(entries: list | None) -> None:
+    """Raise TooLarge for a shape whose known sizes (the batch left out) multiply past MAX_ZEROS."""
+    sizes = [v for v in entries or [] if isinstance(v, int)]
+    total = 1
+    for v in sizes:
+        total *= max(v, 0)
+    if total > MAX_ZEROS:
+        raise TooLarge(f"builds a tensor of shape {[v if isinstance(v, int) else 'N' for v in entries][:8]} from "
+                       f"sizes: {total:,} values per sample, more than the limit of {MAX_ZEROS:,}")
 
 
 def _slice(entries: list, args: list) -> list | None:

@@ -3,13 +3,17 @@ graph's state_dict, then the same random batch through both (onnx_import.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import tempfile
 from typing import Any
 
+from netbuilder.core.budget import Budget
 from netbuilder.core.compile import CompileError, compile_graph, module_names
 from netbuilder.core.shapes import check
 from netbuilder.interchange.fx_result import Skipped
-from netbuilder.interchange.onnx_check import OnnxCheckError, run_onnx
+from netbuilder.interchange.onnx_check import OnnxCheckError, first_line, run_onnx
+
+MAX_ACTIVATIONS = 4 * 1024**3  # bytes of layer outputs for the verification batch
 
 
 def load_weights(result: Any, mapped: dict) -> None:
@@ -22,7 +26,7 @@ def load_weights(result: Any, mapped: dict) -> None:
         result.skipped += [Skipped(n or "graph", "shape check", m) for n, m in report.errors]
         return
     try:
-        gm = compile_graph(result.graph, report=report)
+        gm = compile_graph(result.graph, report=report, budget=import_budget(result.original_params))
     except CompileError as exc:
         result.skipped.append(Skipped("graph", "compile", str(exc)))
         return
@@ -46,8 +50,19 @@ def load_weights(result: Any, mapped: dict) -> None:
     result.module = gm
 
 
-def verify_outputs(result: Any, path: Path, input_names: list[str]) -> None:
-    """Run the ONNX file and the imported graph on one random batch."""
+def import_budget(file_values: int) -> Budget:
+    """What building the imported graph may allocate, checked before it is built: every weight
+    comes from the file, so far more parameters than it stores means dims that claim too much;
+    activations are for the verification batch of 2 (NETBUILDER_MAX_ACTIVATION_BYTES raises it)."""
+    env = Budget.from_env()
+    params = env.max_params if os.environ.get("NETBUILDER_MAX_PARAMS") else file_values + 1_000_000
+    acts = env.max_activation_bytes if os.environ.get("NETBUILDER_MAX_ACTIVATION_BYTES") else MAX_ACTIVATIONS
+    return Budget(max_params=params, max_activation_bytes=acts, batch_size=2)
+
+
+def verify_outputs(result: Any, model: Any, input_names: list[str]) -> None:
+    """Run the ONNX model (as read and checked, written to a private temporary file) and the
+    imported graph on one random batch."""
     import torch
 
     from netbuilder.interchange.export import as_list, random_inputs
@@ -57,12 +72,24 @@ def verify_outputs(result: Any, path: Path, input_names: list[str]) -> None:
         return
     inputs = random_inputs(result.graph, check(result.graph), batch=2, seed=0)
     try:
-        expected, checker = run_onnx(path, dict(zip(input_names, inputs)))
+        with tempfile.TemporaryDirectory(prefix="netbuilder-onnx-") as folder:
+            path = os.path.join(folder, "model.onnx")
+            with open(path, "wb") as f:
+                f.write(model.SerializeToString())
+            expected, checker = run_onnx(path, dict(zip(input_names, inputs)))
     except OnnxCheckError as exc:
         result.notes.append(f"not verified: {exc}")
         return
-    with torch.no_grad():
-        got = as_list(gm.eval()(*inputs))
+    except Exception as exc:  # onnxruntime's own errors (Fail, InvalidArgument…) on a file it cannot run
+        result.notes.append(f"not verified: onnxruntime cannot run the file ({first_line(exc)[:300]})")
+        return
+    try:
+        with torch.no_grad():
+            got = as_list(gm.eval()(*inputs))
+    except RuntimeError as exc:  # sizes the shape check accepted but the weights from the file do not fit
+        result.skipped.append(Skipped("graph", "verification", f"the imported graph fails on a random batch "
+                                      f"({first_line(exc)[:300]})"))
+        return
     diffs = []
     for i, (e, g) in enumerate(zip(expected, got)):
         if tuple(e.shape) != tuple(g.shape):

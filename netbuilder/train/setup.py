@@ -82,6 +82,7 @@ def build(graph_dict: dict[str, Any], settings: dict[str, Any], resume: str | di
         raise TrainingError(f"task classification needs class labels, but dataset {data.name!r} has "
                             f"{'none' if data.y is None else 'real-valued targets'}")
     plan = _plan(graph, settings, task, data)
+    _check_class_count(plan, report, data)
     prep = batching.split(data, _validation(settings, data), settings["seed"], settings["standardize"])
     samples = None
     if settings["samples"] and shard.rank == 0 and prep.x is not None:
@@ -150,6 +151,23 @@ def _plan(graph: Graph, settings: dict[str, Any], task: str, data: Dataset) -> L
     specs = settings["loss"] if settings["loss"] else default_loss_terms(graph, task)
     input_numel = math.prod(data.sample_shape) if data.lazy is None else math.prod(data.lazy.shape)
     return build_plan(graph, specs, task, data.num_classes, input_numel)
+
+
+def _check_class_count(plan: LossPlan | RBMPlan, report: ShapeReport, data: Dataset) -> None:
+    """A classifier with fewer class scores than the dataset has classes: said before the first
+    epoch (torch would stop mid-epoch with "IndexError: Target 4 is out of bounds")."""
+    if not isinstance(plan, LossPlan) or not data.num_classes:
+        return
+    for term in plan.terms:
+        if term.type not in ("cross_entropy", "nll") or term.spec.get("target") == "input":
+            continue
+        node, _, port = term.reads[0].partition(":")
+        shape = report.output_shape(node, int(port or 0))
+        scores = shape[0] if shape else None
+        if scores is not None and scores < data.num_classes:
+            raise TrainingError(f"{node} gives {scores} class scores, but dataset {data.name!r} has "
+                                f"{data.num_classes} classes (labels 0..{data.num_classes - 1}): give the last "
+                                f"layer {data.num_classes} outputs (e.g. Linear out_features {data.num_classes})")
 
 
 def _compile(graph: Graph, report: ShapeReport, refs: list[str], settings: dict[str, Any],

@@ -104,8 +104,10 @@ class WarmChild:
 
 def _prepare() -> None:
     """What every run needs before its first step: torch, the trainer and its helpers, and
-    torch._dynamo, which the first optimizer imports (torch wraps Optimizer methods in a lazy
-    `_disable_dynamo`, ~1 s), plus one tiny step so autograd and the optimizer kernels are loaded.
+    torch._dynamo, which the first optimizer imports (torch 2.13's wrappers of Optimizer.step and
+    add_param_group import it on first call, ~1 s), plus one tiny step so autograd and the
+    optimizer kernels are loaded. Nothing random is drawn, so a run without a seed is as random here
+    as in a fresh child.
     The built-in digits (the default network's data, a text table: ~40 ms to parse, cached by its
     loader) are read too; other data are read by the run."""
     import torch

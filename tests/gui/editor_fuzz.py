@@ -292,7 +292,7 @@ class Fuzzer:
         if inspector.network_status is None:
             return
         if self.rng.random() < 0.5:
-            inspector.name_edit.setText(self.rng.choice(ODD_TEXT)[:200])
+            inspector.name_edit.setText(self.rng.choice(ODD_TEXT + ["n" * 1500]))  # the field caps it
             inspector._apply_name()
         else:
             inspector.desc_edit.setPlainText(" ".join(self.rng.sample(ODD_TEXT, 3)))

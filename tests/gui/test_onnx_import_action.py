@@ -108,3 +108,61 @@ def test_unmapped_ops_and_bad_files_are_reported(make_window, reports, tmp_path)
     bad.write_text("hello")
     assert import_onnx_file(window, str(bad)) is None
     assert reports[-1][0] == "Import failed" and "not a valid ONNX model" in reports[-1][1]
+
+
+def test_start_trains_from_the_imported_weights_while_the_network_is_unchanged(make_window, reports, tmp_path,
+                                                                              monkeypatch):
+    """Start hands the runner the imported weights (and the open file's path) as long as the
+    network is the imported one; after a layer is edited, or New, Start begins afresh."""
+    from netbuilder.gui.onnx_import_action import import_onnx_file
+    from netbuilder.gui.training import dock as dock_module
+
+    made: list[dict] = []
+
+    class Recorder:
+        def __init__(self, graph_dict, settings, **kwargs):
+            made.append(kwargs)
+
+        def start(self) -> None:
+            raise RuntimeError("not started in this test")
+
+    monkeypatch.setattr(dock_module, "_training_run_class", lambda: Recorder)
+    window = make_window(small_graph())
+    import_onnx_file(window, _onnx(tmp_path))
+    dock = window.training_dock
+    dock._make_run({}, {})
+    assert made[-1]["resume"] == str(tmp_path / "net.weights.pt") and made[-1]["graph_file"] is None
+    linear = next(nid for nid, n in window.graph.nodes.items() if n.type == "Linear")
+    window.graph.set_params(linear, {"out_features": 4})  # another network: the weights no longer fit
+    dock._make_run({}, {})
+    assert made[-1]["resume"] is None
+    window.graph.set_params(linear, {"out_features": 3})
+    dock._make_run({}, {})
+    assert made[-1]["resume"] == str(tmp_path / "net.weights.pt")  # the imported network again
+    window.document.new()
+    dock._make_run({}, {})
+    assert made[-1]["resume"] is None
+
+
+def test_the_imported_weights_checkpoint_trains_in_the_real_trainer(make_window, reports, tmp_path):
+    import numpy as np
+
+    from netbuilder.core.io import graph_to_dict
+    from netbuilder.gui.onnx_import_action import import_onnx_file
+    from netbuilder.train.trainer import Trainer
+
+    window = make_window(small_graph())
+    import_onnx_file(window, _onnx(tmp_path))
+    graph = graph_to_dict(window.graph)
+    rng = np.random.default_rng(0)
+    data = tmp_path / "three.npz"
+    np.savez(data, x=rng.random((60, 1, 6, 6), dtype=np.float32), y=rng.integers(0, 3, 60))
+    settings = {"epochs": 1, "device": "cpu", "samples": False, "dataset": str(data), "lr": 1e-12}
+    events = [e.to_dict() for e in Trainer(graph, settings, resume=str(window.onnx_weights)).run()]
+    assert events[-1]["event"] == "finished", events[-1]
+    first_loss = next(e for e in events if e["event"] == "epoch")["train_loss"]
+    fresh = [e.to_dict() for e in Trainer(graph, settings).run()]
+    assert first_loss != next(e for e in fresh if e["event"] == "epoch")["train_loss"]  # other weights: the ONNX ones
+    digits = [e.to_dict() for e in Trainer(graph, {**settings, "dataset": "digits"}).run()]
+    assert digits[-1]["event"] == "failed"  # 3 class scores for 10 digits: said before the first step
+    assert "gives 3 class scores, but dataset 'digits' has 10 classes" in digits[-1]["message"]

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneHelpEvent
 
 from netbuilder.core.graph import Edge, Graph
-from netbuilder.core.io import GraphFileError, graph_to_dict, load_graph, save_graph
+from netbuilder.core.io import GraphFileError, graph_to_dict, load_graph
 from netbuilder.gui.canvas import layout
 from netbuilder.gui.canvas import scene as scene_module
 
@@ -230,6 +230,10 @@ def _render(scene, rect: QRectF, size=(400, 300)) -> QImage:
     return image
 
 
+def _colours(image: QImage) -> set[str]:
+    return {image.pixelColor(x, y).name() for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)}
+
+
 def test_a_big_network_gets_every_item_in_batches(make_window, tmp_path, qtbot, small_batches):
     window = make_window()
     path = _chain_file(tmp_path, 120)
@@ -255,7 +259,7 @@ def test_a_big_network_gets_every_item_in_batches(make_window, tmp_path, qtbot, 
     rect = window.view.network_rect()
     assert rect is not None and all(rect.contains(i.sceneBoundingRect()) for i in scene.node_items.values())
     item = scene.node_items[last]
-    assert _render(scene, item.sceneBoundingRect()).pixelColor(200, 150) != QColor("#000000")
+    assert len(_colours(_render(scene, item.sceneBoundingRect()))) > 5  # it paints: body, header, text
     scene.clearSelection()
     item.setSelected(True)
     assert scene.selected_node_ids() == [last]
@@ -266,20 +270,32 @@ def test_a_big_network_gets_every_item_in_batches(make_window, tmp_path, qtbot, 
     assert item.pos() == QPointF(*graph.nodes[last].pos) != (item.pos().x() + 40, item.pos().y())
 
 
-def test_an_edit_while_items_are_pending_creates_them_all_first(make_window, tmp_path, small_batches):
+def test_edits_while_items_are_pending_stay_quick_and_right(make_window, tmp_path, qtbot, small_batches):
     window = make_window()
     assert window.open_file(_chain_file(tmp_path, 80))
-    scene = window.scene
-    assert scene.pending
-    last = window.graph.topological_order()[-1]
-    before = set(window.graph.nodes)
+    scene, graph = window.scene, window.graph
+    waiting = [n for n in graph.topological_order() if scene.node_items.peek(n) is None]
+    assert len(waiting) > 40
+    last, gone = waiting[-1], waiting[-10]
+    linear = next(n for n in waiting[:-12] if graph.nodes[n].type == "Linear")
+    before = set(graph.nodes)
     window.editor.add_node("ReLU", (0.0, 900.0))
-    (new,) = set(window.graph.nodes) - before
+    (new,) = set(graph.nodes) - before
     window.editor.connect(last, 0, new, 0)
+    window.editor.set_params(linear, {"out_features": 5})
+    window.editor.delete([gone], [])
+    assert scene.pending > 20  # an edit does not build every missing item at once
+    qtbot.waitUntil(lambda: scene.pending == 0, timeout=10000)
     window.flush()
-    assert scene.pending == 0
-    assert set(dict(scene.node_items)) == set(window.graph.nodes)
-    assert Edge(last, new) in scene.edge_items and len(scene.edge_items) == len(window.graph.edges)
+    assert set(dict(scene.node_items)) == set(graph.nodes) and gone not in graph.nodes
+    assert set(scene.edge_items) == set(graph.edges) and Edge(last, new) in scene.edge_items
+    assert scene.node_items[linear].footer == "→ 5"
+    assert scene.node_items[new].status == "waiting"  # the chain before it was cut at `gone`
+    for edge in graph.out_edges(linear):
+        assert scene.edge_items[edge].label == "5"
+    window.undo_stack.undo()  # the delete
+    window.flush()
+    assert gone in dict(scene.node_items) and set(scene.edge_items) == set(graph.edges)
     assert scene.node_items[new].status == "ok"
 
 
@@ -294,15 +310,23 @@ def test_opening_another_file_while_pending_starts_afresh(make_window, tmp_path,
 
 
 # --------------------------------------------------------------------- painting, tooltips
-def test_zoomed_out_drawing_paints_blocks_without_error(make_window):
+def test_zoomed_out_drawing_paints_blocks_without_error(make_window, monkeypatch):
+    from netbuilder.gui.canvas.node_item import NodeItem
+
+    calls: list[str] = []
+    for name in ("_paint_overview", "_paint_header", "_paint_text"):
+        real = getattr(NodeItem, name)
+        monkeypatch.setattr(NodeItem, name, lambda self, *a, _real=real, _name=name: calls.append(_name) or
+                            _real(self, *a))
     window = make_window()
     scene = window.scene
     rect = scene.itemsBoundingRect()
-    for scale in (4.0, 0.5, 0.05):  # full detail, overview, coloured blocks only
+    # full detail, the overview (type and shape), coloured blocks only
+    for scale, drawn in ((4.0, {"_paint_header", "_paint_text"}), (0.5, {"_paint_overview"}), (0.05, set())):
+        calls.clear()
         size = (max(8, int(rect.width() * scale)), max(8, int(rect.height() * scale)))
-        image = _render(scene, rect, size)
-        colours = {image.pixelColor(x, y).name() for x in range(0, size[0], 3) for y in range(0, size[1], 3)}
-        assert len(colours) > 2, scale  # something was drawn besides the background
+        assert len(_colours(_render(scene, rect, size))) > 2, scale  # something drawn besides the background
+        assert set(calls) == drawn, scale
 
 
 def test_tooltips_are_written_when_shown(window):

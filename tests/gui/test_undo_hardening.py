@@ -278,3 +278,20 @@ def test_recovery_offers_every_dead_session_and_leaves_live_ones_alone(make_wind
             other.training_dock.shutdown()
             other.close()
         lock.unlock()
+
+
+def test_the_network_name_and_description_stay_within_what_the_file_format_opens(make_window, tmp_path):
+    from netbuilder.core.io import MAX_TEXT, load_graph
+
+    window = make_window(small_graph())
+    said = messages(window)
+    window.scene.clearSelection()
+    inspector = window.inspector
+    inspector.name_edit.setText("n" * 5000)
+    inspector._apply_name()
+    assert window.graph.name == "n" * MAX_TEXT["name"]
+    inspector.desc_edit.setPlainText("d" * (MAX_TEXT["description"] + 1))
+    inspector._apply_description()
+    assert window.graph.description == "" and "limit" in said[-1]
+    assert window.document.save_file(tmp_path / "named.json")
+    assert load_graph(tmp_path / "named.json").name == window.graph.name

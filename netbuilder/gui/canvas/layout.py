@@ -71,6 +71,8 @@ def _one_band(graph: Graph, dx: float, dy: float, origin: tuple[float, float]) -
     for sweep in range(SWEEPS):
         forward = sweep % 2 == 0
         for col in (columns[1:] if forward else columns[-2::-1]):
+            if len(col) < 2:
+                continue  # one node: its row stays 0 (a chain is all such columns)
             neighbours = preds if forward else succs
 
             def key(nid: str, neighbours=neighbours) -> tuple[float, int]:

@@ -5,18 +5,12 @@ reset...) and to each new ShapeReport; it never changes the model itself. Gestur
 (finish a drag, connect two ports) go to the Editor, which pushes undo
 commands; the resulting Graph events update the items.
 
-A big network (more than EAGER_NODES layers) gets its items in batches: the
-layers nearest its start (what the first view shows) at once, the rest on
-later turns of the event loop, BATCH_S at a time, so a 20,000-layer file is
-painted in about a second and stays responsive while the rest appear. Asking
-`node_items` for one layer (`in`, `[]`, `get`) creates its item on the spot;
-an edit first creates all of them.
+A big network (more than EAGER_NODES layers) gets its items in batches,
+its start first (item_batches.py); edits meanwhile touch only the items that
+exist (or the one they ask for), the rest are built from the model as it is.
 """
 
 from __future__ import annotations
-
-import itertools
-import time
 
 from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
@@ -26,9 +20,9 @@ from netbuilder.core.io import gc_paused
 from netbuilder.core.shapes import OK, ShapeReport, format_shape
 from netbuilder.gui.canvas.edge_item import DraftEdge, EdgeItem
 from netbuilder.gui.canvas.group_item import GroupItem
+from netbuilder.gui.canvas.item_batches import ItemBatches, NodeItems
 from netbuilder.gui.canvas.node_item import NodeItem
 from netbuilder.gui.canvas.port_item import PortItem
-from netbuilder.gui.canvas.style import NODE_W, node_height
 from netbuilder.gui.editor import Editor
 from netbuilder.gui.live import LiveShapes
 
@@ -36,37 +30,9 @@ WORLD = 1_000_000.0  # the scene is effectively unbounded; the view pans freely
 SNAP_RADIUS = 16.0  # how close a release must be to a port to connect
 EAGER_NODES = 2000  # up to this many layers, every item is created at once
 FIRST_BATCH = 1000  # a big network's first items: more than a screen shows at the start zoom
-BATCH_S = 0.03  # each later batch of items takes about this long (the event loop stays responsive)
-VIEW_SHAPE = (1100.0, 600.0)  # the first view's shape: its start is created first
 
 
-class NodeItems(dict):
-    """node id → NodeItem. While items are still being created in batches,
-    asking for one node creates its item at once; iterating gives those that
-    exist so far (`peek` looks without creating)."""
-
-    def __init__(self, make) -> None:
-        super().__init__()
-        self._make = make
-
-    def peek(self, node_id: str) -> "NodeItem | None":
-        return dict.get(self, node_id)
-
-    def __contains__(self, node_id: object) -> bool:
-        return dict.__contains__(self, node_id) or self._make(node_id) is not None
-
-    def __getitem__(self, node_id: str) -> NodeItem:
-        item = dict.get(self, node_id) or self._make(node_id)
-        if item is None:
-            raise KeyError(node_id)
-        return item
-
-    def get(self, node_id: str, default=None):
-        item = dict.get(self, node_id) or self._make(node_id)
-        return default if item is None else item
-
-
-class GraphScene(QGraphicsScene):
+class GraphScene(ItemBatches, QGraphicsScene):
     nodes_rebuilt = Signal()  # after a reset (new file): the view refits
     layout_changed = Signal()  # nodes added, removed, moved or re-checked: the minimap redraws
     # a connection dragged from (node, port, is_output) and let go on empty canvas at a scene point
@@ -131,78 +97,6 @@ class GraphScene(QGraphicsScene):
             self._add_group_item(group_id)
         self.apply_report(self.live.report)
 
-    # ------------------------------------------------- items in batches
-    @property
-    def pending(self) -> int:
-        """How many layers have no item yet (0 once a rebuild is complete)."""
-        return len(self._pending)
-
-    def _creation_order(self) -> list[str]:
-        """Node ids, those the first view shows (the network's start: left,
-        then top) first: by distance from the top-left corner in views."""
-        nodes = list(self.graph)
-        left = min(n.pos[0] for n in nodes)
-        top = min(n.pos[1] for n in nodes)
-        w, h = VIEW_SHAPE
-
-        def distance(node) -> float:
-            return max((node.pos[0] - left) / w, (node.pos[1] - top) / h)
-        return [n.id for n in sorted(nodes, key=distance)]
-
-    def _materialise(self, node_ids: list[str]) -> None:
-        """Items for these nodes and their edges to nodes that have one."""
-        node_ids = [nid for nid in node_ids if nid in self.graph.nodes]
-        for nid in node_ids:
-            self._pending.pop(nid, None)
-            self._add_node_item(nid)
-        for nid in node_ids:
-            for edge in (*self.graph.in_edges(nid), *self.graph.out_edges(nid)):
-                if edge not in self.edge_items and self._add_edge_item(edge):
-                    self._dirty.add(edge.src)  # its source labels it
-        self._dirty.update(node_ids)
-
-    def _make_on_demand(self, node_id: object) -> NodeItem | None:
-        if node_id not in self._pending:
-            return None
-        self._materialise([node_id])  # type: ignore[list-item]
-        self._show_new()
-        return self.node_items.peek(node_id)  # type: ignore[arg-type]
-
-    def _next_batch(self) -> None:
-        """Create items for about BATCH_S, then yield to the event loop."""
-        end = time.perf_counter() + BATCH_S
-        with gc_paused():
-            while self._pending and time.perf_counter() < end:
-                self._materialise(list(itertools.islice(self._pending, 100)))
-                self._show_new()
-        if self._pending:
-            self._batches.start()
-        else:
-            self._items_complete()
-
-    def finish_items(self) -> None:
-        """Create every item still missing, now (before an edit, or for a test)."""
-        if self._pending:
-            self._batches.stop()
-            with gc_paused():
-                self._materialise(list(self._pending))
-                self._show_new()
-            self._items_complete()
-
-    def _items_complete(self) -> None:
-        for item in self.group_items.values():
-            item.update_geometry()
-        self.layout_changed.emit()
-
-    def model_rect(self) -> QRectF | None:
-        """Where the nodes are, from the model (every node, items or not)."""
-        nodes = list(self.graph)
-        if not nodes:
-            return None
-        xs, ys = [n.pos[0] for n in nodes], [n.pos[1] for n in nodes]
-        bottom = max(n.pos[1] + node_height(len(n.input_ports()), len(n.output_ports())) for n in nodes)
-        return QRectF(min(xs), min(ys), max(xs) + NODE_W - min(xs), bottom - min(ys))
-
     def _add_node_item(self, node_id: str) -> None:
         item = NodeItem(self.graph.nodes[node_id])
         self.node_items[node_id] = item
@@ -248,8 +142,6 @@ class GraphScene(QGraphicsScene):
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         kind, nid = event.kind, event.node_id
-        if kind != "reset":
-            self.finish_items()  # edits update items incrementally: every one must exist
         if kind.startswith("group_"):
             self._on_group_event(event)
             return
@@ -262,6 +154,7 @@ class GraphScene(QGraphicsScene):
             item = self.node_items.pop(nid, None)
             if item is not None:
                 self.removeItem(item)
+            self._pending.pop(nid, None)  # removed before its batch came
             self._applied.pop(nid, None)
             self._dirty.discard(nid)
         elif kind == "edge_added":
@@ -272,7 +165,7 @@ class GraphScene(QGraphicsScene):
             if item is not None:
                 item.detach()
                 self.removeItem(item)
-            self._dirty.update(n for n in (event.edge.src, event.edge.dst) if n in self.node_items)
+            self._dirty.update(n for n in (event.edge.src, event.edge.dst) if self.node_items.peek(n) is not None)
         elif kind in ("params_changed", "shares_changed"):  # shares: the node's ⇄ badge
             item = self.node_items.get(nid)
             if item is not None:

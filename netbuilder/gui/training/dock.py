@@ -10,7 +10,9 @@ every edit even when the child dies of NaN, out-of-memory or a crash.
 from __future__ import annotations
 
 import copy
+import json
 import threading
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Qt, Signal
@@ -55,6 +57,8 @@ class TrainingDock(QDockWidget):
         self._unsubscribe = None
         self.run_factory: Any = None  # tests may swap the runner; None = netbuilder.train.runner.TrainingRun
         self.warm = WarmKeeper()  # a training child waiting for Start, once keep_child_warm() was called
+        # (weights file, the network it fits): Start trains from it while the network is that one
+        self.start_weights: tuple[str, str] | None = None
 
         self.controls = TrainingControls()
         self.run_panel = RunPanel()
@@ -174,6 +178,17 @@ class TrainingDock(QDockWidget):
         self.health_changed.emit()
         self.run_panel.reset_results()
         self.outcome, self.last_epoch, self.run_count = "", {}, 0
+        self.start_weights = None
+
+    def train_from(self, weights: str | None) -> None:
+        """Start trains from `weights` (a checkpoint, e.g. an ONNX import's) while the network stays
+        the one it was saved from; an edit that changes a layer makes Start begin afresh again."""
+        self.start_weights = None if weights is None else (str(weights), _architecture(self.graph))
+
+    def _weights_for_run(self) -> str | None:
+        if self.start_weights is None or self.start_weights[1] != _architecture(self.graph):
+            return None
+        return self.start_weights[0]
 
     # ---------------------------------------------------------- run control
     @property
@@ -231,8 +246,10 @@ class TrainingDock(QDockWidget):
         self.run_panel.clear_message()
         self.run_panel.set_state("starting")
         # a fresh process imports torch and the trainer first: seconds, so say what the wait is
-        self.run_panel.show_done(f"{name}: starting…" if warm_ready else f"{name}: starting the training process…",
-                                 0.0)
+        weights = self._weights_for_run()
+        where = f" from {Path(weights).name}" if weights else ""
+        self.run_panel.show_done(f"{name}: starting{where}…" if warm_ready
+                                 else f"{name}: starting the training process{where}…", 0.0)
         self.controls.set_running(True)
         self.timer.start()
         self.run_started.emit()
@@ -242,7 +259,10 @@ class TrainingDock(QDockWidget):
         """The real runner gets the warm child, if one waits; tests' fakes take (graph, settings)."""
         if self.run_factory is not None:
             return self.run_factory(graph_dict, settings)
-        return _training_run_class()(graph_dict, settings, warm=self.warm.take())
+        # the open file's path: a checkpoint path that came with the file resolves beside it
+        path = getattr(getattr(self.main_window, "document", None), "path", None)
+        return _training_run_class()(graph_dict, settings, warm=self.warm.take(), resume=self._weights_for_run(),
+                                     graph_file=path)
 
     def keep_child_warm(self, after_ms: int = WARM_AFTER_MS) -> None:
         """Keep a training child spawned ahead from now on (the editor's own window calls this once
@@ -409,6 +429,15 @@ def _batch_size(settings: dict[str, Any]) -> int:
         return max(1, int(settings.get("batch_size") or 1))
     except (TypeError, ValueError):
         return 1
+
+
+def _architecture(graph: Any) -> str:
+    """The network without its positions, names and training block: what a weights file fits."""
+    from netbuilder.core.io import graph_to_dict
+
+    data = graph_to_dict(graph)
+    nodes = [{k: n.get(k) for k in ("id", "type", "params", "shares")} for n in data.get("nodes", [])]
+    return json.dumps([nodes, data.get("edges", [])], sort_keys=True, default=str)
 
 
 def _training_run_class() -> Any:
