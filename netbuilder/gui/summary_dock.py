@@ -2,29 +2,28 @@
 like `netbuilder summary`. Clicking a row selects the layer on the canvas.
 
 Counting parameters builds modules (on the meta device), so the table is
-refreshed a moment after edits stop, and only while it is visible."""
+refreshed a moment after edits stop, and only while it is visible. Costs come
+from core.summary.node_costs (cached per type, params and input shapes) and the
+rows live in a model the view reads on demand: 20,000 layers were 100,000 table
+items rebuilt after every edit (0.7 s of a 20,000-node open)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import OK, ShapeReport, format_shape
-from netbuilder.core.summary import node_macs
-from netbuilder.gui.live import LiveShapes
+from netbuilder.core.summary import node_costs
 from netbuilder.gui import warmup
-from netbuilder.gui.node_facts import weights
+from netbuilder.gui.live import LiveShapes
 
 COLUMNS = ("Layer", "Type", "Output shape", "Params", "MACs")
 DELAY_MS = 250
-
-
-def _numel(shape: tuple) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_Index = QModelIndex | QPersistentModelIndex
 
 
 def _human(n: float) -> str:
@@ -35,14 +34,52 @@ def _human(n: float) -> str:
     return str(n)
 
 
+class SummaryModel(QAbstractTableModel):
+    """The rows as tuples of text; the view asks only for the cells it shows."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, ...]] = []
+
+    def set_rows(self, rows: list[tuple[str, ...]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 3:
+            return int(_RIGHT.value)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def text(self, row: int, column: int) -> str:
+        return self.rows[row][column]
+
+
 class SummaryPanel(QWidget):
     node_activated = Signal(str)
 
     def __init__(self, graph: Graph, live: LiveShapes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graph, self.live = graph, live
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.model = SummaryModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -67,7 +104,7 @@ class SummaryPanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         self._stale = True
         live.checked.connect(self._on_report)
-        self.table.cellClicked.connect(self._on_click)
+        self.table.clicked.connect(lambda index: self._on_click(index.row(), index.column()))
 
     def _on_report(self, report: ShapeReport) -> None:
         self._stale = True
@@ -90,34 +127,20 @@ class SummaryPanel(QWidget):
         total = trainable = macs = 0
         for nid in self.graph.topological_order():
             info = report.nodes.get(nid)
-            node = self.graph.nodes[nid]
-            n_params = n_train = 0
-            if info is not None and info.status == OK:
-                try:
-                    tensors = weights(self.graph, report, nid)
-                except Exception:  # noqa: BLE001 - shown as 0; the inspector says why
-                    tensors = []
-                n_params = sum(_numel(s) for _, s, _ in tensors)
-                n_train = sum(_numel(s) for _, s, t in tensors if t)
-            n_macs = node_macs(self.graph, report, nid)
+            ok = info is not None and info.status == OK
+            try:
+                n_params, n_train, n_macs, _ = node_costs(self.graph, report, nid) if ok else (0, 0, 0, 0)
+            except Exception:  # noqa: BLE001 - shown as 0; the inspector says why
+                n_params = n_train = n_macs = 0
             total, trainable, macs = total + n_params, trainable + n_train, macs + n_macs
-            shape = format_shape(info.output) if info is not None and info.status == OK and info.outputs else (
+            shape = format_shape(info.output) if ok and info.outputs else (
                 "error" if info is not None and info.status == "error" else "—")
-            rows.append((nid, node.type, shape, f"{n_params:,}", f"{n_macs:,}" if n_macs else ""))
-        self.table.setUpdatesEnabled(False)
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if c >= 3:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
-        self.table.setUpdatesEnabled(True)
+            rows.append((nid, self.graph.nodes[nid].type, shape, f"{n_params:,}", f"{n_macs:,}" if n_macs else ""))
+        self.model.set_rows(rows)
         frozen = f" ({total - trainable:,} frozen)" if trainable != total else ""
         self.totals.setText(f"<b>{len(rows)} layers</b>  ·  <b>{total:,}</b> parameters{frozen} "
                             f"({_human(total * 4)}B as float32)  ·  <b>{_human(macs)}</b> MACs per sample")
 
     def _on_click(self, row: int, column: int) -> None:
-        item = self.table.item(row, 0)
-        if item is not None:
-            self.node_activated.emit(item.text())
+        if 0 <= row < self.model.rowCount():
+            self.node_activated.emit(self.model.text(row, 0))

@@ -71,6 +71,7 @@ def verify_outputs(result: Any, model: Any, input_names: list[str]) -> None:
     if gm is None or not result.complete:
         return
     inputs = random_inputs(result.graph, check(result.graph), batch=2, seed=0)
+    _quiet_onnxruntime()
     try:
         with tempfile.TemporaryDirectory(prefix="netbuilder-onnx-") as folder:
             path = os.path.join(folder, "model.onnx")
@@ -99,3 +100,14 @@ def verify_outputs(result: Any, model: Any, input_names: list[str]) -> None:
         diffs.append(float((e.double() - g.double()).abs().max()) if e.numel() else 0.0)
     result.max_abs_diff = max(diffs, default=0.0)
     result.checked_with = checker
+
+
+def _quiet_onnxruntime() -> None:
+    """Errors only: onnxruntime's warnings about a stranger's file (unused initializers…) are printed
+    straight to the terminal, around the import's own report."""
+    import importlib.util
+
+    if importlib.util.find_spec("onnxruntime") is not None:
+        import onnxruntime
+
+        onnxruntime.set_default_logger_severity(3)

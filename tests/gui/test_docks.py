@@ -12,13 +12,16 @@ from netbuilder.core.graph import Edge
 def test_summary_lists_every_layer_with_totals(make_window):
     window = make_window(small_graph())
     window.summary.refresh()
-    table = window.summary.table
-    rows = {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, 5)] for r in range(table.rowCount())}
+    model = window.summary.model
+    rows = {model.text(r, 0): [model.text(r, c) for c in range(1, 5)] for r in range(model.rowCount())}
     assert list(rows) == ["x", "conv", "relu", "flat", "fc", "out"]
     assert rows["conv"] == ["Conv2d", "6×24×24", "156", f"{6 * 24 * 24 * 25:,}"]
     total = 156 + 3456 * 10 + 10
     assert f"{total:,}" in window.summary.totals.text()
-    table.cellClicked.emit(4, 0)
+    table = window.summary.table
+    assert table.model().data(table.model().index(1, 3)) == "156"  # what the view shows
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     table.visualRect(table.model().index(4, 0)).center())
     assert window.scene.selected_node_ids() == ["fc"]
 
 
