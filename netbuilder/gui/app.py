@@ -135,7 +135,20 @@ def run_gui(args: Any) -> int:
         QTimer.singleShot(0, window.document.offer_recovery)
     QTimer.singleShot(1500, _warm_presets)
     code = app.exec()
+    _finish_background()
     return int(code)
+
+
+_background: list[threading.Thread] = []  # threads that may be inside torch's C++ code
+
+
+def _finish_background(timeout: float = 30.0) -> None:
+    """Let the background imports end before the interpreter does: closing the editor while
+    torch was still being imported in a daemon thread aborted the process on exit
+    ("terminate called without an active exception", SIGABRT)."""
+    warmup.wait(timeout)
+    for thread in _background:
+        thread.join(timeout)
 
 
 def show_first(window: MainWindow) -> None:
@@ -168,7 +181,9 @@ def _warm_presets() -> None:
         except Exception:  # noqa: BLE001 - the menu reads them again and reports problems itself
             pass
 
-    threading.Thread(target=work, name="netbuilder-presets", daemon=True).start()
+    thread = threading.Thread(target=work, name="netbuilder-presets", daemon=True)
+    _background.append(thread)
+    thread.start()
 
 
 def _run_headless(window: MainWindow, args: Any, size: tuple[int, int]) -> int:
