@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QAbstractSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QSpinBox, QWidget
+
+from netbuilder.gui.int_text import could_become_int, parse_int, refusal_text, refuse
 
 
 class BigIntSpin(QAbstractSpinBox):
@@ -63,19 +65,59 @@ class BigIntSpin(QAbstractSpinBox):
         return flags
 
     def validate(self, text: str, pos: int) -> object:
-        stripped = text.strip().replace(",", "").replace("_", "")
-        if stripped in ("", "-", "+") or (self._special and text == self._special):
-            return QValidator.State.Intermediate, text, pos
-        try:
-            number = int(stripped)
-        except ValueError:
-            return QValidator.State.Invalid, text, pos
+        if self._special and text == self._special:
+            return QValidator.State.Acceptable, text, pos
+        number = parse_int(text)
+        if number is None:
+            return (QValidator.State.Intermediate if could_become_int(text) else QValidator.State.Invalid), text, pos
         ok = self._lo <= number <= self._hi
         return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
 
     def _commit(self) -> None:
-        text = self.lineEdit().text().strip().replace(",", "").replace("_", "")
-        try:
-            self.setValue(int(text))
-        except ValueError:
-            self.lineEdit().setText(self.textFromValue(self._value))  # back to what it holds
+        text = self.lineEdit().text()
+        if self._special and text == self._special:
+            self.setValue(self._lo)
+            return
+        problem = refusal_text(text, self._lo, self._hi)
+        if problem is None:
+            self.setValue(parse_int(text))  # type: ignore[arg-type]
+            return
+        if text.strip() != self.textFromValue(self._value):
+            refuse(self, problem)
+        self.lineEdit().setText(self.textFromValue(self._value))  # back to what it holds
+
+
+class IntSpin(QSpinBox):
+    """QSpinBox (32-bit ranges) that reads "1e3" as 1000 and says why it refuses a value."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._typed: str | None = None
+        self.lineEdit().textEdited.connect(self._remember)
+        self.editingFinished.connect(self._finished)
+
+    def validate(self, text: str, pos: int) -> object:  # noqa: D102
+        if self.specialValueText() and text == self.specialValueText():
+            return QValidator.State.Acceptable, text, pos
+        number = parse_int(text)
+        if number is None:
+            return (QValidator.State.Intermediate if could_become_int(text) else QValidator.State.Invalid), text, pos
+        ok = self.minimum() <= number <= self.maximum()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
+
+    def valueFromText(self, text: str) -> int:  # noqa: N802
+        if self.specialValueText() and text == self.specialValueText():
+            return self.minimum()
+        number = parse_int(text)
+        return self.value() if number is None else number
+
+    def _remember(self, text: str) -> None:
+        self._typed = text
+
+    def _finished(self) -> None:
+        typed, self._typed = self._typed, None
+        if typed is None or (self.specialValueText() and typed == self.specialValueText()):
+            return
+        problem = refusal_text(typed, self.minimum(), self.maximum())
+        if problem is not None:
+            refuse(self, problem)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from netbuilder.core.params import Param
-from netbuilder.gui.big_int_spin import BigIntSpin
+from netbuilder.gui.big_int_spin import BigIntSpin, IntSpin
 
 INT_LIMIT = 2_000_000_000  # QSpinBox is 32-bit
 
@@ -63,7 +63,7 @@ def int_spin(param: Param, low: float | None = None, special: str = "") -> QSpin
     hi = INT64 if param.max is None else int(param.max)
     spin: QSpinBox | BigIntSpin
     if -INT_LIMIT <= lo and hi <= INT_LIMIT:
-        spin = QSpinBox()
+        spin = IntSpin()
     else:
         spin = BigIntSpin()
     spin.setRange(lo, hi)
