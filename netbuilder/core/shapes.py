@@ -16,6 +16,7 @@ from netbuilder.core.params import ParamError
 from netbuilder.core.spec import Shape, ShapeError
 
 OK, ERROR, WAITING = "ok", "error", "waiting"
+UNCONNECTED = ": connect a layer to it"  # the end of the message for an input nothing feeds (the canvas greys it)
 
 
 @dataclass
@@ -190,7 +191,7 @@ def _check_node(node: Node, edges: list, done: dict[str, NodeShapes], cache: dic
     missing = [ports[i] for i, s in enumerate(inputs) if s is None]
     if missing:
         what = "an input" if len(ports) == 1 else "input " + ", ".join(f"'{m}'" for m in missing)
-        return NodeShapes(ERROR, inputs, message=f"{node.type} needs {what}: connect a layer to it")
+        return NodeShapes(ERROR, inputs, message=f"{node.type} needs {what}{UNCONNECTED}")
     key = (node.type, _freeze(node.params), tuple(inputs)) if cache is not None else None
     if cache is not None and key in cache:
         outputs = cache[key]

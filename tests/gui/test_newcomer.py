@@ -361,3 +361,18 @@ def test_free_spot_keeps_a_free_place_and_moves_off_a_taken_one():
     x, y = free_spot(taken, (10.0, 10.0), (160, 80))
     assert not QRectF(x, y, 160, 80).intersects(taken[0])
     assert abs(x - 10) + abs(y - 10) < 300  # nearby, not far away
+
+
+def test_a_new_unconnected_layer_waits_in_grey_and_problems_still_lists_it(make_window):
+    """The README: layers waiting for an input are greyed — a layer just added is not an error."""
+    from gui_helpers import small_graph
+
+    from netbuilder.core.shapes import WAITING
+
+    window = make_window(small_graph())
+    nid = window.editor.add_node("Linear", (900.0, 600.0), {"out_features": 4})
+    window.flush()
+    item = window.scene.node_items[nid]
+    assert item.status == WAITING and item.opacity() < 1.0
+    assert "connect its input" in item._footer
+    assert any(nid in window.problems.list.item(i).text() for i in range(window.problems.list.count()))

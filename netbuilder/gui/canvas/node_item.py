@@ -20,7 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainte
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from netbuilder.core.graph import Node
-from netbuilder.core.shapes import ERROR, OK, WAITING, NodeShapes, format_shape
+from netbuilder.core.shapes import ERROR, OK, UNCONNECTED, WAITING, NodeShapes, format_shape
 from netbuilder.gui import theme
 from netbuilder.gui.canvas.port_item import PortItem
 from netbuilder.gui.canvas.style import (
@@ -122,7 +122,10 @@ class NodeItem(QGraphicsItem):
     def set_shapes(self, info: NodeShapes | None, connected_in: set[int], connected_out: set[int]) -> None:
         """Show the shape check's verdict for this node."""
         status = info.status if info is not None else WAITING
-        self.status, self.message = status, (info.message if info is not None else "")
+        message = info.message if info is not None else ""
+        if status == ERROR and message.endswith(UNCONNECTED):
+            status = WAITING  # a new layer not wired yet waits (grey), it is not wrong (red); Problems still lists it
+        self.status, self.message = status, message
         if status == OK and info is not None:
             if self.outputs:
                 footer = "→ " + ",  ".join(format_shape(s) for s in info.outputs[:len(self.outputs)])
@@ -131,7 +134,7 @@ class NodeItem(QGraphicsItem):
         elif status == ERROR:
             footer = "⚠ " + self.message.removeprefix(f"{self.type_name}: ")
         else:
-            footer = "waiting for input"
+            footer = "waiting for input" if not message.endswith(UNCONNECTED) else "waiting: connect its input"
         self.short_footer = footer.replace("→ ", "").replace("← ", "") if status == OK else (
             "⚠ shape error" if status == ERROR else "waiting")
         self._footer = footer
