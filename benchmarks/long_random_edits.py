@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         window.training_dock.shutdown()
         window.close()
         window.document.close()
-        window.deleteLater()  # freed by Qt now, not by Python's teardown (which crashed at exit)
+        window.deleteLater()  # freed by Qt now, not by Python's teardown
         app.processEvents()
     elapsed = time.perf_counter() - start
     print(f"OK: {done} edits in {elapsed:.1f} s ({done / elapsed:.0f} edits/s), seeds {args.seed}..{seed - 1}")
@@ -87,8 +87,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    # skip the interpreter's teardown: freeing Qt and torch objects in whatever order it picks
-    # crashed after the run had finished and reported (a segfault with no Python frame)
-    os._exit(code)
+    sys.exit(main())

@@ -9,7 +9,9 @@ a group copied in part is left behind (its layers paste ungrouped).
 
 from __future__ import annotations
 
+import atexit
 import copy
+import functools
 import json
 import math
 import re
@@ -169,6 +171,21 @@ def to_clipboard(frag: dict[str, Any]) -> None:
     data.setData(MIME, text.encode("utf-8"))
     data.setText(text)
     QGuiApplication.clipboard().setMimeData(data)
+    _clear_at_exit()
+
+
+@functools.cache
+def _clear_at_exit() -> None:
+    """Qt's clipboard (a global of QtGui) frees the QMimeData made here in its own exit handler,
+    after Python has gone: PySide then touched the dead interpreter and the process ended with
+    SIGSEGV after every copy. Free it while Python still runs (the copy lives in this process
+    anyway: it is gone from the system clipboard once the editor exits)."""
+    def clear() -> None:
+        board = QGuiApplication.clipboard() if QGuiApplication.instance() is not None else None
+        if board is not None:
+            board.clear()
+
+    atexit.register(clear)
 
 
 def from_clipboard() -> dict[str, Any] | None:

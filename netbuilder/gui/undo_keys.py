@@ -20,11 +20,21 @@ UNDO_KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
 
 
 class UndoKeys(QObject):
-    """Lets the window's Undo/Redo shortcuts through in the fields inside `forms`."""
+    """Lets the window's Undo/Redo shortcuts through in the fields inside `forms`. One filter
+    for the application, whatever the number of windows: a filter per window made every event
+    of every window pass through all of them (the GUI tests slowed to a minute a test)."""
 
-    def __init__(self, forms: list[QWidget]) -> None:
-        super().__init__(forms[0] if forms else None)
-        self.forms = forms
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.forms: list[QWidget] = []
+
+    def add(self, forms: list[QWidget]) -> None:
+        for form in forms:
+            self.forms.append(form)
+            form.destroyed.connect(lambda _=None, form=form: self._forget(form))
+
+    def _forget(self, form: QWidget) -> None:
+        self.forms = [f for f in self.forms if f is not form]
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(obj, (QLineEdit, QAbstractSpinBox)):
@@ -44,6 +54,12 @@ def _is_ctrl_y(event: QKeyEvent) -> bool:
 
 
 def install(forms: list[QWidget]) -> UndoKeys:
-    guard = UndoKeys(forms)
-    QApplication.instance().installEventFilter(guard)
+    """Let Ctrl+Z through in `forms` (installs the application's one filter the first time)."""
+    app = QApplication.instance()
+    guard = getattr(app, "_netbuilder_undo_keys", None)
+    if guard is None:
+        guard = UndoKeys(app)
+        app.installEventFilter(guard)
+        app._netbuilder_undo_keys = guard  # type: ignore[attr-defined] - one per application
+    guard.add(forms)
     return guard
