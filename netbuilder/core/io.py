@@ -325,14 +325,19 @@ def load_graph(source: str | os.PathLike | dict) -> Graph:
     return graph_from_dict(data, str(path))
 
 
+def megabytes_setting(name: str, default: float) -> int:
+    """Bytes from the environment variable `name`, in megabytes (`default` when unset or not a number)."""
+    text = os.environ.get(name, "")
+    try:
+        mb = float(text) if text else default
+    except ValueError:
+        mb = default
+    return int(max(mb, 0) * 1024 * 1024)
+
+
 def max_file_bytes() -> int:
     """The size cap for graph files: NETBUILDER_MAX_FILE_MB (megabytes), default MAX_FILE_MB_DEFAULT."""
-    text = os.environ.get("NETBUILDER_MAX_FILE_MB", "")
-    try:
-        mb = float(text) if text else MAX_FILE_MB_DEFAULT
-    except ValueError:
-        mb = MAX_FILE_MB_DEFAULT
-    return int(max(mb, 0) * 1024 * 1024)
+    return megabytes_setting("NETBUILDER_MAX_FILE_MB", MAX_FILE_MB_DEFAULT)
 
 
 def read_regular_file(path: Path, error: type[Exception], limit: int | None = None,

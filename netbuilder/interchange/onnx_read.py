@@ -22,7 +22,7 @@ import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Iterator
 
-from netbuilder.core.io import MAX_NODES, read_regular_file
+from netbuilder.core.io import MAX_NODES, megabytes_setting, read_regular_file
 
 MAX_ONNX_MB_DEFAULT = 1024  # real classifiers are 5-500 MB; a model over 2 GB needs external data anyway
 MAX_NAME = 1_000  # characters in a node, tensor or graph name (exporters write < 200)
@@ -45,12 +45,7 @@ def brief(value: Any) -> str:
 
 def max_onnx_bytes() -> int:
     """The size cap for ONNX files (with their external data): NETBUILDER_MAX_ONNX_MB megabytes."""
-    text = os.environ.get("NETBUILDER_MAX_ONNX_MB", "")
-    try:
-        mb = float(text) if text else MAX_ONNX_MB_DEFAULT
-    except ValueError:
-        mb = MAX_ONNX_MB_DEFAULT
-    return int(max(mb, 0) * 1024 * 1024)
+    return megabytes_setting("NETBUILDER_MAX_ONNX_MB", MAX_ONNX_MB_DEFAULT)
 
 
 def read_model(path: Path) -> Any:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from netbuilder.core.graph import Node
 from netbuilder.core.shapes import ERROR, OK, UNCONNECTED, WAITING, NodeShapes, format_shape
 from netbuilder.gui import theme
+from netbuilder.gui.canvas.lazy_tooltip import LazyTooltip
 from netbuilder.gui.canvas.port_item import PortItem
 from netbuilder.gui.canvas.style import (
     GRID, HEADER_H, LOD_TEXT, LOD_TITLE, NODE_W, font, node_height, overview_title, param_summary, port_y,
@@ -53,7 +54,7 @@ def _elided(text: str, size: float, bold: bool, mono: bool, width: int) -> str:
     return _metrics(size, bold, mono).elidedText(text, _ELIDE, width)
 
 
-class NodeItem(QGraphicsItem):
+class NodeItem(LazyTooltip, QGraphicsItem):
     def __init__(self, node: Node) -> None:
         super().__init__()
         self.node_id = node.id
@@ -156,17 +157,6 @@ class NodeItem(QGraphicsItem):
             self._tooltip = None
             if self.isUnderMouse():  # a tooltip may be showing: keep it current
                 self.sync_tooltip()
-
-    def toolTip(self) -> str:  # noqa: N802 - what Qt's toolTip() shows once sync_tooltip ran
-        if self._tooltip is None:
-            self._tooltip = self._tooltip_text()
-        return self._tooltip
-
-    def sync_tooltip(self) -> None:
-        """Hand the tooltip to Qt (the scene calls this before Qt shows one)."""
-        text = self.toolTip()
-        if QGraphicsItem.toolTip(self) != text:
-            self.setToolTip(text)
 
     def _tooltip_text(self) -> str:
         lines = [f"<b>{self.node_id}</b> — {self.type_name}", f"<span>{self.help}</span>"]

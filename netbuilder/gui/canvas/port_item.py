@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsSceneHoverEvent, QGraphics
 
 from netbuilder.core.shapes import format_shape
 from netbuilder.gui import theme
+from netbuilder.gui.canvas.lazy_tooltip import LazyTooltip
 from netbuilder.gui.canvas.style import PORT_R
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +34,7 @@ def _cross() -> QCursor:
     return QCursor(Qt.CursorShape.CrossCursor)
 
 
-class PortItem(QGraphicsItem):
+class PortItem(LazyTooltip, QGraphicsItem):
     def __init__(self, node: "NodeItem", index: int, name: str, is_output: bool) -> None:
         super().__init__(node)
         self.node_item, self.index, self.name, self.is_output = node, index, name, is_output
@@ -72,16 +73,6 @@ class PortItem(QGraphicsItem):
         if on != self._highlight:
             self._highlight = on
             self.update()
-
-    def toolTip(self) -> str:  # noqa: N802 - Qt shows it once the scene's helpEvent synced it
-        if self._tooltip is None:
-            self._tooltip = self._tooltip_text()
-        return self._tooltip
-
-    def sync_tooltip(self) -> None:
-        text = self.toolTip()
-        if QGraphicsItem.toolTip(self) != text:
-            self.setToolTip(text)
 
     def _tooltip_text(self) -> str:
         side = "output" if self.is_output else "input"
