@@ -10,7 +10,6 @@ every edit even when the child dies of NaN, out-of-memory or a crash.
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from netbuilder.gui.training.messages import failure_text, finished_text, graph_
 from netbuilder.gui.training.run_panel import RunPanel
 from netbuilder.gui.training.samples_view import SamplesView
 from netbuilder.gui.training.settings_command import SetTrainingCommand
+from netbuilder.gui.training.start_weights import StartWeights
 from netbuilder.gui.training.warm_keeper import WarmKeeper
 from netbuilder.train.settings import VIEW_CHOICES
 
@@ -57,8 +57,7 @@ class TrainingDock(QDockWidget):
         self._unsubscribe = None
         self.run_factory: Any = None  # tests may swap the runner; None = netbuilder.train.runner.TrainingRun
         self.warm = WarmKeeper()  # a training child waiting for Start, once keep_child_warm() was called
-        # (weights file, the network it fits): Start trains from it while the network is that one
-        self.start_weights: tuple[str, str] | None = None
+        self.start_weights = StartWeights()  # what Start trains from (an ONNX import's weights)
 
         self.controls = TrainingControls()
         self.run_panel = RunPanel()
@@ -178,17 +177,12 @@ class TrainingDock(QDockWidget):
         self.health_changed.emit()
         self.run_panel.reset_results()
         self.outcome, self.last_epoch, self.run_count = "", {}, 0
-        self.start_weights = None
+        self.start_weights.set(None, self.graph)
 
     def train_from(self, weights: str | None) -> None:
         """Start trains from `weights` (a checkpoint, e.g. an ONNX import's) while the network stays
         the one it was saved from; an edit that changes a layer makes Start begin afresh again."""
-        self.start_weights = None if weights is None else (str(weights), _architecture(self.graph))
-
-    def _weights_for_run(self) -> str | None:
-        if self.start_weights is None or self.start_weights[1] != _architecture(self.graph):
-            return None
-        return self.start_weights[0]
+        self.start_weights.set(weights, self.graph)
 
     # ---------------------------------------------------------- run control
     @property
@@ -246,7 +240,7 @@ class TrainingDock(QDockWidget):
         self.run_panel.clear_message()
         self.run_panel.set_state("starting")
         # a fresh process imports torch and the trainer first: seconds, so say what the wait is
-        weights = self._weights_for_run()
+        weights = self.start_weights.for_run(self.graph)
         where = f" from {Path(weights).name}" if weights else ""
         self.run_panel.show_done(f"{name}: starting{where}…" if warm_ready
                                  else f"{name}: starting the training process{where}…", 0.0)
@@ -261,7 +255,7 @@ class TrainingDock(QDockWidget):
             return self.run_factory(graph_dict, settings)
         # the open file's path: a checkpoint path that came with the file resolves beside it
         path = getattr(getattr(self.main_window, "document", None), "path", None)
-        return _training_run_class()(graph_dict, settings, warm=self.warm.take(), resume=self._weights_for_run(),
+        return _training_run_class()(graph_dict, settings, warm=self.warm.take(), resume=self.start_weights.for_run(self.graph),
                                      graph_file=path)
 
     def keep_child_warm(self, after_ms: int = WARM_AFTER_MS) -> None:
@@ -429,15 +423,6 @@ def _batch_size(settings: dict[str, Any]) -> int:
         return max(1, int(settings.get("batch_size") or 1))
     except (TypeError, ValueError):
         return 1
-
-
-def _architecture(graph: Any) -> str:
-    """The network without its positions, names and training block: what a weights file fits."""
-    from netbuilder.core.io import graph_to_dict
-
-    data = graph_to_dict(graph)
-    nodes = [{k: n.get(k) for k in ("id", "type", "params", "shares")} for n in data.get("nodes", [])]
-    return json.dumps([nodes, data.get("edges", [])], sort_keys=True, default=str)
 
 
 def _training_run_class() -> Any:
