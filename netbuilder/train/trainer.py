@@ -29,12 +29,13 @@ import torch
 from netbuilder.train import optim
 from netbuilder.train.batches import Shard
 from netbuilder.train.checkpoint import save_checkpoint
-from netbuilder.train.events import Epoch, Event, Failed, Finished, Health, Paused, Resumed, Started, Step, Stopped
-from netbuilder.train.failures import OptimizerOverflow, data_is_finite, non_finite_loss, optimizer_overflow
+from netbuilder.train.events import Epoch, Event, Failed, Finished, Health, Paused, Resumed, Started, Stopped
+from netbuilder.train.failures import OptimizerOverflow, optimizer_overflow
 from netbuilder.train.losses import Batch
 from netbuilder.train.fast_forward import direct_forward, inline_activations
 from netbuilder.train.health import HealthMonitor, default_interval
-from netbuilder.train.metrics import evaluate, loss_row, outputs_dict, row_values
+from netbuilder.train.loss_sync import LossSync
+from netbuilder.train.metrics import evaluate, loss_row, outputs_dict
 from netbuilder.train.rbm import RBMPlan
 from netbuilder.train.settings import resolve_settings
 from netbuilder.train.setup import USER_ERRORS, Setup, build
@@ -45,11 +46,12 @@ _HISTORY_KEYS = tuple(f.name for f in dataclasses.fields(Epoch) if f.name not in
 MAX_PENDING = 4096  # steps kept on the device before a silent sync (bounds memory on huge epochs)
 
 
-class Trainer:
+class Trainer(LossSync):
     """Train `graph` (a Graph or its file dict) with `settings` over the graph's
     training block. `control()` (optional) returns "run", "pause" or "stop" and
     is asked once per step; `distributed` is a distributed.Context under DDP. `health_every`:
-    sample layer health every K steps (None: health.default_interval, 0: off)."""
+    sample layer health every K steps (None: health.default_interval, 0: off). The step losses'
+    sync, NaN check and step/health events are loss_sync.LossSync's."""
 
     def __init__(self, graph: Any, settings: dict[str, Any] | None = None, *, resume: Any = None,
                  control: Callable[[], str] | None = None, distributed: Any = None,
@@ -278,71 +280,6 @@ class Trainer:
         if sample:
             self.health.updates(self.step + 1)
 
-    # ------------------------------------------------------------- syncing
-    def _sync(self) -> Failed | None:
-        """Bring the pending step losses to the host (one transfer)."""
-        if not self._pending:
-            return None
-        pending, self._pending = self._pending, []
-        names = self.setup.plan.names
-        width, n = len(names) + 1, len(pending)
-        # one stack and one transfer; the rest is Python on a few floats (each tiny tensor op
-        # here cost more than the whole check: benchmarks/README.md)
-        values = row_values(pending, width)
-        first_step = self.step - n + 1
-        if not math.isfinite(sum(values)):  # a float64 sum of float32 values is finite iff all are
-            bad = next(i for i, v in enumerate(values) if not math.isfinite(v))
-            row = bad // width
-            term = next((names[c - 1] for c in range(1, width) if not math.isfinite(values[row * width + c])),
-                        "the total loss")
-            if row:
-                self._note_losses(first_step, values[:row * width], width)
-            return self._nan_failure(first_step + row, term)
-        self._note_losses(first_step, values, width)
-        sums = [sum(values[c::width]) for c in range(width)]
-        self.epoch_sum = _add(self.epoch_sum, sums)
-        self.epoch_steps += n
-        self._win_sum, self._win_steps = _add(self._win_sum, sums), self._win_steps + n
-        return None
-
-    def _note_losses(self, first_step: int, values: list[float], width: int) -> None:
-        """The first and the latest finite total loss, (step, value), for the NaN message."""
-        if self._first_loss is None:
-            self._first_loss = (first_step, values[0])
-        self._last_loss = (first_step + len(values) // width - 1, values[-width])
-
-    def _nan_failure(self, step: int | None, term: str) -> Failed:
-        s = self.setup
-        lr = s.optimizer.param_groups[0]["lr"]
-        return non_finite_loss(step, self.epoch, term, self._first_loss, self._last_loss, lr,
-                               data_is_finite(s.train) if step is not None else None)
-
-    def _step_event(self, epoch: int) -> Step:
-        s = self.setup
-        now = time.perf_counter()
-        values = [v / self._win_steps for v in self._win_sum] if self._win_steps else \
-            [math.nan] * (len(s.plan.names) + 1)
-        elapsed = now - self.t0 - self._paused_s
-        done = self.step - int(s.resume.get("step", 0))
-        remaining = self.total_steps - self.step
-        eta = elapsed / done * remaining if done else None
-        event = Step(self.step, epoch, min(1.0, self.step / max(self.total_steps, 1)), values[0],
-                     dict(zip(s.plan.names, values[1:])), self._win_samples / max(now - self._win_t, 1e-9), eta)
-        self._win_t, self._win_samples, self._win_sum, self._win_steps = now, 0, [], 0
-        return event
-
-    def _health_event(self, epoch: int, failed: bool = False) -> Iterator[Health]:
-        """The health samples since the last one (one transfer), with this epoch's diagnostics so far;
-        after a failure, with the last step's gradients too."""
-        if self.health is None:
-            return
-        if failed:
-            self.health.post_mortem(self.step)
-        samples = self.health.flush()
-        if samples:
-            self._epoch_health += samples
-            yield Health(epoch, samples, self.health.summary(self._epoch_health)[1])
-
     # ------------------------------------------------------------ epoch end
     def _end_epoch(self, epoch: int) -> Epoch:
         s = self.setup
@@ -411,10 +348,6 @@ class Trainer:
             return failure
         checkpoint = self._save(self.epoch - 1) if self.epoch > 1 else None
         return Stopped(self.epoch, self.step, checkpoint)
-
-
-def _add(a: list[float], b: list[float]) -> list[float]:
-    return b if not a else [x + y for x, y in zip(a, b)]
 
 
 def _first_line(exc: BaseException) -> str:
