@@ -13,7 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QFormLayout, QGroupBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout,
+    QWidget,
 )
 
 from netbuilder.core.graph import Graph, GraphEvent
@@ -22,6 +23,8 @@ from netbuilder.core.shapes import ERROR, OK, WAITING, ShapeReport, format_shape
 from netbuilder.gui import warmup
 from netbuilder.gui.commands import SetMetaCommand
 from netbuilder.gui.editor import Editor
+from netbuilder.gui.inspector_buttons import layer_buttons
+from netbuilder.gui.inspector_pages import NETWORK, NetworkPage, NodePage, PageCache, node_key
 from netbuilder.gui.live import LiveShapes
 from netbuilder.gui.node_facts import node_facts
 from netbuilder.gui.param_editors import ParamEditor, make_editor
@@ -58,9 +61,12 @@ class Inspector(QScrollArea):
         self._shown_info: Any = None
         self.network_status: QLabel | None = None
         self._showing_multi = False
+        self._stack = QStackedWidget()
+        self._pages = PageCache(self._stack)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumWidth(250)
+        self.setWidget(self._stack)  # pages come and go inside it: switching reparents nothing
         self._unsubscribe = graph.subscribe(self._on_graph_event)
         live.checked.connect(self._on_report)
         self.show_node(None)
@@ -75,11 +81,24 @@ class Inspector(QScrollArea):
         return layout
 
     def _finish(self) -> None:
-        """Install the page built since _new_page. Building it detached and
-        showing it once makes every child visible at once (children added to a
-        visible widget are only shown on the next event-loop turn)."""
-        self.setWidget(self._page)
-        self._page.show()
+        """Install the page built since _new_page."""
+        self._install(self._page)
+
+    def page(self) -> QWidget | None:
+        """The page shown now (kept pages are hidden beside it)."""
+        return self._stack.currentWidget()
+
+    def _install(self, page: QWidget) -> None:
+        """Show `page`, built detached (children added to a visible widget are
+        only shown on the next event-loop turn). The page it replaces is kept if
+        the cache holds it, otherwise deleted."""
+        current = self._stack.currentWidget()
+        if current is page:
+            return
+        self._pages.show(page)
+        if current is not None and not self._pages.holds(current):
+            self._pages.discard(current)
+        self.verticalScrollBar().setValue(0)
 
     def show_selection(self, node_ids: list[str]) -> None:
         """Follow the canvas selection (rebuilding the form only when it changed)."""
@@ -115,16 +134,34 @@ class Inspector(QScrollArea):
 
     def _build(self, node_id: str | None) -> None:
         node = self.graph.nodes.get(node_id) if node_id else None
-        if node is None and self.network_status is not None:  # showing it already: refresh, do not rebuild
-            self.name_edit.setText(self.graph.name)
-            if self.desc_edit.toPlainText() != self.graph.description:
-                self.desc_edit.setPlainText(self.graph.description)
-            self._update_network_status(self.live.report)
-            return
-        layout = self._new_page()
         if node is None:
-            self._network_page(layout)
+            page = self._pages.get(NETWORK)
+            self._show_network(page if isinstance(page, NetworkPage) else self._network_page())
             return
+        key = node_key(self.graph, node)
+        page = self._pages.get(node.id)
+        self._show_layer(node, page if isinstance(page, NodePage) and page.key == key else self._layer_page(node, key))
+
+    def _show_layer(self, node: Any, page: NodePage) -> None:
+        """Switch to a layer's page (built or kept), its fields showing the graph's values."""
+        for name, ed in page.editors.items():
+            ed.set_value(node.params.get(name))
+        for err in page.field_errors.values():
+            err.hide()
+        self._showing_multi = False
+        self.network_status = None
+        self.node_id, self.editors, self.field_errors = node.id, page.editors, page.field_errors
+        self.status, self.facts_box, self.facts = page.status, page.facts_box, page.facts
+        for attr, button in page.buttons.items():
+            setattr(self, attr, button)
+        self._shown_info = None
+        self._pages.put(node.id, page)
+        self._install(page.widget)
+        self._refresh_facts(self.live.report)
+
+    def _layer_page(self, node: Any, key: Any) -> NodePage:
+        """Build a layer's page (not yet shown)."""
+        layout = self._new_page()
         spec = node.spec
         layout.addWidget(_label(node.id, "InspectorTitle"))
         layout.addWidget(_label(f"{spec.type}  ·  {spec.category}", "InspectorType"))
@@ -132,7 +169,7 @@ class Inspector(QScrollArea):
         status = _label("", "InspectorError")
         layout.addWidget(status)
         self._sharing_box(layout, node.id)
-        self._worked_example_button(layout, node)
+        buttons = layer_buttons(self, layout, node)
         editors: dict[str, ParamEditor] = {}
         field_errors: dict[str, QLabel] = {}
         if spec.params:
@@ -143,7 +180,8 @@ class Inspector(QScrollArea):
             for p in spec.params:
                 ed = make_editor(p)
                 ed.set_value(node.params.get(p.name))
-                ed.edited.connect(lambda value, name=p.name: self._apply(name, value))
+                # the page's own layer: a field left as another page is shown applies where it was typed
+                ed.edited.connect(lambda value, name=p.name, nid=node.id: self._apply(name, value, nid))
                 name_label = QLabel(p.name)
                 name_label.setToolTip(p.help)
                 form.addRow(name_label, ed)
@@ -157,14 +195,7 @@ class Inspector(QScrollArea):
         facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         layout.addWidget(facts_box)
         layout.addStretch(1)
-        # complete: switch to it in one go
-        self._showing_multi = False
-        self.network_status = None
-        self.node_id, self.editors, self.field_errors = node.id, editors, field_errors
-        self.status, self.facts_box, self.facts = status, facts_box, facts
-        self._shown_info = None
-        self._finish()
-        self._refresh_facts(self.live.report)
+        return NodePage(self._page, key, editors, field_errors, status, facts_box, facts, buttons)
 
     def _show_failure(self, node_id: str | None, exc: BaseException) -> None:
         """One line instead of the form; nothing left that slots could trip over."""
@@ -200,7 +231,8 @@ class Inspector(QScrollArea):
                                    "changes them too.", "ShareNote"))
         layout.addWidget(box)
 
-    def _network_page(self, layout: QVBoxLayout) -> None:
+    def _network_page(self) -> NetworkPage:
+        layout = self._new_page()
         layout.addWidget(_label("Network", "InspectorTitle"))
         layout.addWidget(_label("Select a layer to edit it. Drag layers in from the palette; drag from an "
                                 "output port (right) to an input port (left) to connect.", "Muted"))
@@ -217,10 +249,18 @@ class Inspector(QScrollArea):
         network_status = _label("")
         layout.addWidget(network_status)
         layout.addStretch(1)
+        return NetworkPage(self._page, name_edit, desc_edit, network_status)
+
+    def _show_network(self, page: NetworkPage) -> None:
+        if page.name_edit.text() != self.graph.name:
+            page.name_edit.setText(self.graph.name)
+        if page.desc_edit.toPlainText() != self.graph.description:
+            page.desc_edit.setPlainText(self.graph.description)
         self._showing_multi = False
         self.node_id, self.editors, self.field_errors, self._shown_info = None, {}, {}, None
-        self.name_edit, self.desc_edit, self.network_status = name_edit, desc_edit, network_status
-        self._finish()
+        self.name_edit, self.desc_edit, self.network_status = page.name_edit, page.desc_edit, page.status
+        self._pages.put(NETWORK, page)
+        self._install(page.widget)
         self._update_network_status(self.live.report)
 
     def _update_network_status(self, report: ShapeReport) -> None:
@@ -248,16 +288,18 @@ class Inspector(QScrollArea):
             self.editor.push(SetMetaCommand(self.graph, description=text))
 
     # ------------------------------------------------------------- editing
-    def _apply(self, name: str, value: Any) -> None:
-        if self.node_id is None:
+    def _apply(self, name: str, value: Any, node_id: str | None = None) -> None:
+        """A field's edit, for the layer of the page it is on (the shown one by default)."""
+        node_id = node_id or self.node_id
+        if node_id is None or node_id not in self.graph.nodes:
             return
-        problem = self.editor.set_params(self.node_id, {name: value})
-        err = self.field_errors.get(name)
+        problem = self.editor.set_params(node_id, {name: value})
+        err = self.field_errors.get(name) if node_id == self.node_id else None
         if err is not None:
             err.setText(problem)
             err.setVisible(bool(problem))
         if problem:
-            self.editor.message.emit(f"{self.node_id}: {problem}")
+            self.editor.message.emit(f"{node_id}: {problem}")
 
     # ------------------------------------------------------- model changes
     def _on_graph_event(self, event: GraphEvent) -> None:
@@ -269,8 +311,12 @@ class Inspector(QScrollArea):
 
     def _follow(self, event: GraphEvent) -> None:
         if event.kind == "reset":
+            self._pages.clear()
             self.show_node(None)
-        elif event.kind == "shares_changed" and self.node_id is not None:
+            return
+        if event.kind == "node_removed":
+            self._pages.drop(event.node_id)
+        if event.kind == "shares_changed" and self.node_id is not None:
             self.show_node(self.node_id)  # who owns which weights changed: rebuild the note
         elif event.node_id is not None and event.node_id == self.node_id:
             if event.kind == "node_removed":
@@ -329,52 +375,6 @@ class Inspector(QScrollArea):
             return
         for label, value in node_facts(self.graph, report, self.node_id):
             self.facts.addRow(label, _label(value))
-
-    def _worked_example_button(self, layout: Any, node: Any) -> None:
-        """Conv2d and pooling: open 'convolution by hand' with this node's settings."""
-        from netbuilder.train.by_hand import POOL_TYPES
-
-        if node.type in ("RNN", "LSTM", "GRU"):
-            self._unfold_button(layout, node)
-            return
-        if node.type != "Conv2d" and node.type not in POOL_TYPES:
-            return
-        button = QPushButton("Worked example…")
-        button.setToolTip("type a small input and kernel and see this layer's output computed by hand")
-
-        def show() -> None:
-            from netbuilder.gui.training.views.conv_by_hand import open_worked_example
-
-            current = self.graph.nodes.get(node.id)
-            if current is not None:
-                self.worked_example = open_worked_example(self, node.id, current.type, dict(current.params))
-
-        button.clicked.connect(show)
-        self.worked_example_button = button
-        layout.addWidget(button)
-
-    def _unfold_button(self, layout: Any, node: Any) -> None:
-        """A recurrent node: show it unfolded over its sequence's steps, gates named."""
-        button = QPushButton("Show unfolded…")
-        button.setToolTip("the layer drawn once per time step, hidden state flowing right, its gates named")
-
-        def show() -> None:
-            from netbuilder.gui.node_facts import weights
-            from netbuilder.gui.training.views.rnn_unfolded import RnnUnfolded, open_unfolded
-
-            report, current = self.live.report, self.graph.nodes.get(node.id)
-            info = report.nodes.get(node.id)
-            if current is None or info is None or info.status != OK:
-                self.status.setText("Connect this layer to a sequence first: its shapes are not known yet.")
-                self.status.show()
-                return
-            steps = info.inputs[0][0] if info.inputs and info.inputs[0] else None
-            view = RnnUnfolded(current.type, weights(self.graph, report, node.id), steps, dict(current.params))
-            self.unfolded = open_unfolded(self, node.id, view)
-
-        button.clicked.connect(show)
-        self.unfold_button = button
-        layout.addWidget(button)
 
     def close(self) -> bool:
         self._unsubscribe()

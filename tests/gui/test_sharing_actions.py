@@ -90,8 +90,8 @@ def test_a_layer_with_other_params_is_refused_without_an_undo_step(window):
 def test_inspector_go_to_owner_and_editing_the_sharer_edits_the_owner(window, qtbot):
     sharing_actions.share_with(window, "b", "a")
     window.scene.select_nodes(["b"])
-    qtbot.waitUntil(lambda: window.inspector.findChild(QPushButton, "GoToOwner") is not None)
-    window.inspector.findChild(QPushButton, "GoToOwner").click()
+    qtbot.waitUntil(lambda: window.inspector.page().findChild(QPushButton, "GoToOwner") is not None)
+    window.inspector.page().findChild(QPushButton, "GoToOwner").click()
     qtbot.waitUntil(lambda: window.scene.selected_node_ids() == ["a"])
     window.undo_stack.push(SetParamsCommand(window.graph, "b", {"out_features": 6}))
     assert window.graph.nodes["a"].params["out_features"] == 6

@@ -185,7 +185,7 @@ def test_a_form_that_cannot_be_built_is_one_line_and_nothing_half_built(make_win
     window.flush()
     inspector = window.inspector
     assert inspector.node_id is None and inspector.editors == {}
-    text = " ".join(label.text() for label in inspector.widget().findChildren(module.QLabel))
+    text = " ".join(label.text() for label in inspector.page().findChildren(module.QLabel))
     assert "Cannot show layer “conv”" in text and "OverflowError" in text
     window.editor.set_params("conv", {"out_channels": 9})  # a shape report and a graph event follow
     window.flush()

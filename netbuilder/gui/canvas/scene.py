@@ -242,11 +242,21 @@ class GraphScene(ItemBatches, QGraphicsScene):
         return [i.edge for i in self.selectedItems() if isinstance(i, EdgeItem)]
 
     def select_nodes(self, node_ids: list[str]) -> None:
-        self.clearSelection()
-        for nid in node_ids:
-            item = self.node_items.get(nid)
-            if item is not None:
-                item.setSelected(True)
+        """Select exactly these layers, announcing the new selection once: Qt emits
+        selectionChanged per item, and each one rebuilt the inspector (a layer's form,
+        then the "N layers selected" page, for one paste of N layers)."""
+        before = set(self.selectedItems())
+        blocked = self.blockSignals(True)
+        try:
+            self.clearSelection()
+            for nid in node_ids:
+                item = self.node_items.get(nid)
+                if item is not None:
+                    item.setSelected(True)
+        finally:
+            self.blockSignals(blocked)
+        if not blocked and set(self.selectedItems()) != before:
+            self.selectionChanged.emit()
 
     def selected_group_ids(self) -> list[str]:
         """Groups with a selected layer, in group order."""

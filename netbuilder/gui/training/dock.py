@@ -142,7 +142,9 @@ class TrainingDock(RunEvents, QDockWidget):
     def _on_graph_event(self, event: Any) -> None:
         if event.kind == "reset":  # New or Open: another network, whose results these are not
             self.clear_results()
-        if event.kind in ("meta_changed", "reset") and not self._writing:
+        # the form is rebuilt only when the training block may differ (renaming the network is not)
+        retrain = event.kind == "reset" or (event.kind == "meta_changed" and "training" in (event.data or {}))
+        if retrain and not self._writing:
             self.controls.load(self.graph.training, self.graph)
         elif event.kind in STRUCTURAL and self.controls.loss.is_default:
             self.controls.refresh_defaults()
