@@ -2,8 +2,10 @@
 
 Edits arrive as Graph events; a paste of fifty layers is fifty events, so the
 check is coalesced into one run on the next turn of the event loop. The cache
-dict makes each run cost only what the edit reaches. `report` is always
-current: reading it runs a pending check first.
+dict makes each run cost only what the edit reaches, and the nodes the
+events name (`touched`) tell the check where to start, so it never walks the
+whole graph after a small edit. `report` is always current: reading it runs a
+pending check first.
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from netbuilder.core.graph import Graph, GraphEvent
-from netbuilder.core.shapes import ShapeReport, check
-
-_SHAPE_EVENTS = frozenset({"node_added", "node_removed", "edge_added", "edge_removed", "params_changed", "reset"})
+from netbuilder.core.shapes import SHAPE_EVENTS, ShapeReport, check, touched_by
 
 
 class LiveShapes(QObject):
@@ -24,6 +24,7 @@ class LiveShapes(QObject):
         self.graph = graph
         self._cache: dict = {}
         self._report: ShapeReport = check(graph, cache=self._cache)
+        self._touched: set[str] | None = set()  # None: not known (a new graph): compare every node
         self._pending = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -32,9 +33,12 @@ class LiveShapes(QObject):
         self._unsubscribe = graph.subscribe(self._on_graph_event)
 
     def _on_graph_event(self, event: GraphEvent) -> None:
-        if event.kind in _SHAPE_EVENTS:
+        if event.kind in SHAPE_EVENTS:
             if event.kind == "reset":
                 self._cache.clear()  # another network: nothing to reuse
+                self._touched = None
+            elif self._touched is not None:
+                self._touched.add(touched_by(event))
             self._pending = True
             self._timer.start()
 
@@ -50,9 +54,10 @@ class LiveShapes(QObject):
         if not self._pending:
             return
         self._pending = False
-        if len(self._cache) > 20000:  # per-shape entries only grow; start afresh now and then
+        if len(self._cache) > 20000 + 2 * len(self.graph):  # per-shape entries only grow: start afresh now and then
             self._cache.clear()
-        self._report = check(self.graph, cache=self._cache)
+        touched, self._touched = self._touched, set()
+        self._report = check(self.graph, cache=self._cache, touched=touched)
         self.checked.emit(self._report)
 
     def close(self) -> None:
