@@ -218,6 +218,15 @@ def _recheck(graph: Graph, state: _State, touched: set[str], cache: dict) -> Sha
     return _finish(graph, nodes, diagnostics, changed)
 
 
+def kept_order(cache: dict, graph: Graph) -> list[str] | None:
+    """The nodes of `graph`, sources first, as the last check with `cache` ordered them
+    (None when that check was not of this graph as it is): no sort of the whole graph."""
+    state: _State | None = cache.get(_STATE)
+    if state is None or state.graph != (id(graph), id(graph.nodes)) or len(state.pos) != len(graph.nodes):
+        return None
+    return list(state.order) if state.order is not None else sorted(state.pos, key=state.pos.__getitem__)
+
+
 def _same(old: tuple | None, node: Node, info: NodeShapes) -> bool:
     """Whether a re-inferred node keeps its previous NodeShapes object. Readers take the
     same object to mean nothing about the node changed (the cost counter does not

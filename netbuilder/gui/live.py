@@ -13,7 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from netbuilder.core.graph import Graph, GraphEvent
-from netbuilder.core.shapes import SHAPE_EVENTS, ShapeReport, check, touched_by
+from netbuilder.core.shapes import SHAPE_EVENTS, ShapeReport, check, kept_order, touched_by
 
 
 class LiveShapes(QObject):
@@ -47,6 +47,12 @@ class LiveShapes(QObject):
         if self._pending:
             self.flush()
         return self._report
+
+    def order(self) -> list[str]:
+        """Node ids, sources first, as the current check ordered them (a sort of 20,000
+        nodes after every structural edit was 0.15 s)."""
+        self.flush()  # a pending check first: the order is of the graph as it is
+        return kept_order(self._cache, self.graph) or self.graph.topological_order()
 
     def flush(self) -> None:
         """Run a pending check now and announce it."""

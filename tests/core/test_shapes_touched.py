@@ -12,7 +12,7 @@ import pytest
 
 from netbuilder.core.graph import Graph, GraphError
 from netbuilder.core.params import ParamError
-from netbuilder.core.shapes import _STATE, check, touched_by
+from netbuilder.core.shapes import _STATE, check, kept_order, touched_by
 from netbuilder.core.spec import all_specs
 from netbuilder.presets import load_preset
 
@@ -103,6 +103,10 @@ def test_incremental_check_equals_a_full_check_after_every_edit(preset):
         full = check(graph)
         assert same(now, full), f"{preset}: the incremental check differs from a full one"
         assert now.changed is not None
+        order = kept_order(cache, graph)
+        assert order is not None and sorted(order) == sorted(graph.nodes)
+        place = {nid: i for i, nid in enumerate(order)}
+        assert all(place[e.src] < place[e.dst] for e in graph.edges), "the kept order is not topological"
         differs = {nid for nid, info in now.nodes.items() if before.nodes.get(nid) != info}
         assert differs <= now.changed, f"changed misses {sorted(differs - now.changed)[:5]}"
         before = now
