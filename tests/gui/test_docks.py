@@ -100,6 +100,23 @@ def test_minimap_appears_for_networks_bigger_than_the_view(make_window):
     assert seen.contains(window.scene.node_items["out"].sceneBoundingRect().center())
 
 
+def test_minimap_draws_every_layer_in_its_colour_and_errors_red(make_window):
+    from netbuilder.gui import theme
+
+    window = make_window(small_graph())
+    window.editor.set_params("conv", {"kernel_size": 99})  # a shape error
+    window.flush()
+    mm = window.view.minimap
+    mm.invalidate_now()
+    image = mm._pixmap.toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+               if image.pixelColor(x, y).alpha() == 255}
+    assert theme.current().color("error").name() in colours
+    assert theme.category_color(window.graph.nodes["fc"].spec.category).name() in colours
+    left = mm._content.left()
+    assert left == min(n.pos[0] for n in window.graph.nodes.values())  # boxes come from the graph's layers
+
+
 def test_double_click_on_a_layer_edits_it_and_escape_clears(make_window):
     window = make_window(small_graph())
     item = window.scene.node_items["fc"]

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
+from netbuilder.core.shapes import ERROR
 from netbuilder.gui import theme
+from netbuilder.gui.canvas.style import NODE_W
 
 if TYPE_CHECKING:  # pragma: no cover
     from netbuilder.gui.canvas.view import GraphView
 
 SIZE = (240, 120)
+UNMADE_H = 60.0  # the height drawn for a layer whose item is not made yet (see item_batches)
 MARGIN = 12
 
 
@@ -74,23 +77,31 @@ class MiniMap(QWidget):
         return scale, offset
 
     def _redraw(self) -> None:
+        """Every layer as a box in its colour, from the graph (also layers whose items are not
+        made yet). Boxes are rounded to whole pixels and drawn once per pixel and colour: at
+        20,000 layers one fillRect per layer held the editor 0.19 s after every edit."""
         self._stale = False
-        items = list(self.view.graph_scene.node_items.values())
-        world = items[0].sceneBoundingRect()
-        for item in items[1:]:
-            world = world.united(item.sceneBoundingRect())
-        self._content = world
-        self._world = world.adjusted(-40, -40, 40, 40)
+        scene = self.view.graph_scene
+        boxes = _layer_boxes(scene)
+        if not boxes:
+            return
+        left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        right, bottom = max(b[0] for b in boxes) + NODE_W, max(b[1] + b[2] for b in boxes)
+        self._content = QRectF(left, top, right - left, bottom - top)
+        self._world = self._content.adjusted(-40, -40, 40, 40)
         scale, offset = self._transform()
+        ox, oy, width = offset.x(), offset.y(), max(2, round(NODE_W * scale))
+        cells: dict[str, set[tuple[int, int, int, int]]] = {}
+        for x, y, h, colour in boxes:
+            cell = (int(x * scale + ox), int(y * scale + oy), width, max(2, round(h * scale)))
+            cells.setdefault(colour, set()).add(cell)
         pm = QPixmap(self.size())
         pm.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pm)
-        for item in items:
-            r = item.mapRectToScene(item.body_rect())
-            rect = QRectF(r.x() * scale + offset.x(), r.y() * scale + offset.y(),
-                          max(2.0, r.width() * scale), max(2.0, r.height() * scale))
-            colour = theme.current().color("error") if item.status == "error" else item.accent
-            painter.fillRect(rect, colour)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for colour, rects in cells.items():
+            painter.setBrush(QColor(colour))
+            painter.drawRects([QRect(*r) for r in rects])
         painter.end()
         self._pixmap = pm
 
@@ -125,3 +136,22 @@ class MiniMap(QWidget):
         if event.buttons() & Qt.MouseButton.LeftButton:
             self._go(event.position())
         event.accept()
+
+
+def _layer_boxes(scene) -> list[tuple[float, float, float, str]]:
+    """(x, y, height, colour name) of every layer's body, in scene coordinates."""
+    error = theme.current().color("error").name()
+    report, items = scene.live.report, scene.node_items
+    colours: dict[str, str] = {}
+    boxes = []
+    for nid, node in scene.graph.nodes.items():
+        item = items.peek(nid)
+        info = report.nodes.get(nid)
+        if info is not None and info.status == ERROR:
+            colour = error
+        else:
+            category = node.spec.category
+            colour = colours.get(category) or colours.setdefault(category, theme.category_color(category).name())
+        x, y = node.pos
+        boxes.append((x, y, item.height if item is not None else UNMADE_H, colour))
+    return boxes
