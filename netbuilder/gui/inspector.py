@@ -24,7 +24,7 @@ from netbuilder.gui import warmup
 from netbuilder.gui.commands import SetMetaCommand
 from netbuilder.gui.editor import Editor
 from netbuilder.gui.inspector_buttons import layer_buttons
-from netbuilder.gui.inspector_pages import NETWORK, NetworkPage, NodePage, PageCache, node_key
+from netbuilder.gui.inspector_pages import NETWORK, NetworkPage, NodePage, PageCache, page_key
 from netbuilder.gui.live import LiveShapes
 from netbuilder.gui.node_facts import node_facts
 from netbuilder.gui.param_editors import ParamEditor, make_editor
@@ -138,12 +138,14 @@ class Inspector(QScrollArea):
             page = self._pages.get(NETWORK)
             self._show_network(page if isinstance(page, NetworkPage) else self._network_page())
             return
-        key = node_key(self.graph, node)
-        page = self._pages.get(node.id)
-        self._show_layer(node, page if isinstance(page, NodePage) and page.key == key else self._layer_page(node, key))
+        key = page_key(self.graph, node)
+        page = self._pages.get(key)
+        self._show_layer(node, page if isinstance(page, NodePage) else self._layer_page(node, key))
 
     def _show_layer(self, node: Any, page: NodePage) -> None:
         """Switch to a layer's page (built or kept), its fields showing the graph's values."""
+        page.target[0] = node.id
+        page.title.setText(node.id)
         for name, ed in page.editors.items():
             ed.set_value(node.params.get(name))
         for err in page.field_errors.values():
@@ -155,7 +157,7 @@ class Inspector(QScrollArea):
         for attr, button in page.buttons.items():
             setattr(self, attr, button)
         self._shown_info = None
-        self._pages.put(node.id, page)
+        self._pages.put(page.key, page)
         self._install(page.widget)
         self._refresh_facts(self.live.report)
 
@@ -163,7 +165,9 @@ class Inspector(QScrollArea):
         """Build a layer's page (not yet shown)."""
         layout = self._new_page()
         spec = node.spec
-        layout.addWidget(_label(node.id, "InspectorTitle"))
+        title = _label(node.id, "InspectorTitle")
+        layout.addWidget(title)
+        target = [node.id]
         layout.addWidget(_label(f"{spec.type}  ·  {spec.category}", "InspectorType"))
         layout.addWidget(_label(spec.help, "InspectorHelp"))
         status = _label("", "InspectorError")
@@ -180,8 +184,8 @@ class Inspector(QScrollArea):
             for p in spec.params:
                 ed = make_editor(p)
                 ed.set_value(node.params.get(p.name))
-                # the page's own layer: a field left as another page is shown applies where it was typed
-                ed.edited.connect(lambda value, name=p.name, nid=node.id: self._apply(name, value, nid))
+                # the layer the page shows: a field left as another layer is shown applies where it was typed
+                ed.edited.connect(lambda value, name=p.name: self._apply(name, value, target[0]))
                 name_label = QLabel(p.name)
                 name_label.setToolTip(p.help)
                 form.addRow(name_label, ed)
@@ -195,7 +199,7 @@ class Inspector(QScrollArea):
         facts.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         layout.addWidget(facts_box)
         layout.addStretch(1)
-        return NodePage(self._page, key, editors, field_errors, status, facts_box, facts, buttons)
+        return NodePage(self._page, key, title, target, editors, field_errors, status, facts_box, facts, buttons)
 
     def _show_failure(self, node_id: str | None, exc: BaseException) -> None:
         """One line instead of the form; nothing left that slots could trip over."""

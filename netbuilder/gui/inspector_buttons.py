@@ -1,7 +1,8 @@
 """Buttons on a layer's inspector page that open a worked view of that layer:
 "Worked example…" (convolution and pooling by hand) and "Show unfolded…"
 (a recurrent layer drawn once per time step). Each reads the layer's current
-parameters when clicked, so a page kept for later (inspector_pages) stays right.
+parameters when clicked, and acts on the layer shown then: a page is kept and
+shown again for every layer of its type (inspector_pages).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ def layer_buttons(inspector: Any, layout: Any, node: Any) -> dict[str, QPushButt
     def show() -> None:
         from netbuilder.gui.training.views.conv_by_hand import open_worked_example
 
-        current = inspector.graph.nodes.get(node.id)
+        nid = inspector.node_id  # the page is kept and shown for other layers of the type: the one shown now
+        current = inspector.graph.nodes.get(nid) if nid else None
         if current is not None:
-            inspector.worked_example = open_worked_example(inspector, node.id, current.type, dict(current.params))
+            inspector.worked_example = open_worked_example(inspector, nid, current.type, dict(current.params))
 
     button.clicked.connect(show)
     layout.addWidget(button)
@@ -46,15 +48,16 @@ def _unfold_button(inspector: Any, layout: Any, node: Any) -> QPushButton:
         from netbuilder.gui.node_facts import weights
         from netbuilder.gui.training.views.rnn_unfolded import RnnUnfolded, open_unfolded
 
-        report, current = inspector.live.report, inspector.graph.nodes.get(node.id)
-        info = report.nodes.get(node.id)
+        nid = inspector.node_id
+        report, current = inspector.live.report, inspector.graph.nodes.get(nid) if nid else None
+        info = report.nodes.get(nid) if nid else None
         if current is None or info is None or info.status != OK:
             inspector.status.setText("Connect this layer to a sequence first: its shapes are not known yet.")
             inspector.status.show()
             return
         steps = info.inputs[0][0] if info.inputs and info.inputs[0] else None
-        view = RnnUnfolded(current.type, weights(inspector.graph, report, node.id), steps, dict(current.params))
-        inspector.unfolded = open_unfolded(inspector, node.id, view)
+        view = RnnUnfolded(current.type, weights(inspector.graph, report, nid), steps, dict(current.params))
+        inspector.unfolded = open_unfolded(inspector, nid, view)
 
     button.clicked.connect(show)
     layout.addWidget(button)
