@@ -15,7 +15,7 @@ from gui_helpers import small_graph
 from netbuilder.core.graph import Graph
 
 SEEDS = (1, 2, 3, 4)
-SEQUENCES, LENGTH = 8, 100  # 4 seeds × 8 × 100 = 3,200 edits (about 35 s idle); more: benchmarks/long_random_edits.py
+SEQUENCES, LENGTH = 25, 100  # 4 seeds × 25 × 100 = 10,000 edits in CI; more: benchmarks/long_random_edits.py
 
 
 def concat_graph() -> Graph:
