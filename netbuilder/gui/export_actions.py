@@ -347,6 +347,7 @@ class ExportActions:
                                            "Show what changed between this network and another file")
         self.budget = BudgetBar(window.graph, window.live, window.scene)
         window.statusBar().addPermanentWidget(self.budget)
+        window.summary.follow(self.budget)  # the Summary reads the bar's counts: one count, sliced
         self.diff = DiffPanel(window.graph, window.scene, window.live)
         self.diff.node_activated.connect(window.reveal_node)
         self.diff_dock = QDockWidget("Compare", window)

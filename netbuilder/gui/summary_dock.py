@@ -91,7 +91,8 @@ class SummaryPanel(QWidget):
     def __init__(self, graph: Graph, live: LiveShapes, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graph, self.live = graph, live
-        self.counter = CostCounter()
+        self.counter = CostCounter()  # used only without a budget bar to follow, or when asked before it is done
+        self.bar: Any = None
         self.model = SummaryModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -116,7 +117,7 @@ class SummaryPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(DELAY_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._on_timer)
         self._stale = True
         live.checked.connect(self._on_report)
         self.table.clicked.connect(lambda index: self._on_click(index.row(), index.column()))
@@ -131,6 +132,22 @@ class SummaryPanel(QWidget):
         if self._stale:
             self.timer.start()
 
+    def follow(self, bar: Any) -> None:
+        """Show the counts of the budget bar (gui/budget.py), which counts in slices of a few
+        milliseconds: a first count of 20,000 layers here held the editor 0.3 s."""
+        self.bar = bar
+        bar.costs_changed.connect(self._on_costs)
+
+    def _on_costs(self, _costs: Any) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.timer.start()
+
+    def _on_timer(self) -> None:
+        if self.bar is not None and self.bar.busy():
+            return  # the bar's count finishes later and refreshes this then (costs_changed)
+        self.refresh()
+
     def refresh(self) -> None:
         if not warmup.ready():  # torch is still being imported: count a moment later
             self.totals.setText("Counting parameters…")
@@ -138,14 +155,17 @@ class SummaryPanel(QWidget):
             return
         self._stale = False
         report = self.live.report
+        bar = self.bar
+        counter = bar.counter if bar is not None and not bar.busy() else self.counter
         try:
-            self.counter.update(self.graph, report)  # recounts only the layers whose check changed
+            if counter is self.counter:
+                counter.update(self.graph, report)  # recounts only the layers whose check changed
         except Exception as exc:  # noqa: BLE001 - a Qt slot: say so, never take the editor down
             _log.exception("summary: counting failed")
             self.counter = CostCounter()
             self.totals.setText(f"Cannot count the parameters: {type(exc).__name__}: {str(exc)[:200]}")
             return
-        rows, graph = self.counter.rows, self.graph
+        rows, graph = counter.rows, self.graph
 
         def row(nid: str) -> tuple[str, ...]:
             info, node = report.nodes.get(nid), graph.nodes.get(nid)
@@ -156,7 +176,7 @@ class SummaryPanel(QWidget):
             return nid, node.type if node else "", shape, f"{n_params:,}", f"{n_macs:,}" if n_macs else ""
 
         self.model.set_rows(self.live.order(), row)
-        total, trainable, macs = self.counter.params, self.counter.trainable, self.counter.macs
+        total, trainable, macs = counter.params, counter.trainable, counter.macs
         frozen = f" ({total - trainable:,} frozen)" if trainable != total else ""
         self.totals.setText(f"<b>{len(graph.nodes)} layers</b>  ·  <b>{total:,}</b> parameters{frozen} "
                             f"({_human(total * 4)}B as float32)  ·  <b>{_human(macs)}</b> MACs per sample")

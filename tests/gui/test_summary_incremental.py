@@ -44,3 +44,17 @@ def test_rows_are_made_when_asked_for_and_follow_the_order(make_window):
     panel.refresh()
     order = [panel.model.text(r, 0) for r in range(panel.model.rowCount())]
     assert order.index("fc") < order.index(nid) < order.index("out")
+
+
+def test_the_summary_shows_the_budget_bars_counts_without_counting_again(make_window, monkeypatch):
+    window = make_window(small_graph())
+    bar, panel = window.export_actions.budget, window.summary
+    window.editor.set_params("fc", {"out_features": 5})
+    while bar.busy():
+        bar.run_slice()
+    counted: list[str] = []
+    monkeypatch.setattr(summary_module, "node_costs", lambda *a: counted.append(a[2]) or (0, 0, 0, 0))
+    panel.refresh()
+    assert counted == []  # the bar counted them, in its slices
+    assert f"{156 + 6 * 24 * 24 * 5 + 5:,}" in panel.totals.text()
+    assert panel.model.text(4, 3) == f"{6 * 24 * 24 * 5 + 5:,}"

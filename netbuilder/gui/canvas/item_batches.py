@@ -23,7 +23,7 @@ from netbuilder.gui.canvas.style import NODE_W, node_height
 if TYPE_CHECKING:  # pragma: no cover
     from netbuilder.gui.canvas.node_item import NodeItem
 
-BATCH_S = 0.03  # each later batch of items takes about this long (the event loop stays responsive)
+BATCH_S = 0.008  # each later batch of items takes about this long: with the repaint it follows, under a frame
 VIEW_SHAPE = (1100.0, 600.0)  # the first view's shape: its start is created first
 
 
@@ -98,7 +98,7 @@ class ItemBatches:
         end = time.perf_counter() + BATCH_S
         with gc_paused():
             while self._pending and time.perf_counter() < end:
-                self._materialise(list(itertools.islice(self._pending, 100)))
+                self._materialise(list(itertools.islice(self._pending, 25)))  # 100 took longer than BATCH_S
                 self._show_new()
         if self._pending:
             self._batches.start()

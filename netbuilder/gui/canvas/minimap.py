@@ -142,7 +142,7 @@ def _layer_boxes(scene) -> list[tuple[float, float, float, str]]:
     """(x, y, height, colour name) of every layer's body, in scene coordinates."""
     error = theme.current().color("error").name()
     report, items = scene.live.report, scene.node_items
-    colours: dict[str, str] = {}
+    colours: dict[str, str] = {}  # layer type -> its category's colour (a spec lookup per layer adds up)
     boxes = []
     for nid, node in scene.graph.nodes.items():
         item = items.peek(nid)
@@ -150,8 +150,8 @@ def _layer_boxes(scene) -> list[tuple[float, float, float, str]]:
         if info is not None and info.status == ERROR:
             colour = error
         else:
-            category = node.spec.category
-            colour = colours.get(category) or colours.setdefault(category, theme.category_color(category).name())
+            colour = colours.get(node.type) or colours.setdefault(
+                node.type, theme.category_color(node.spec.category).name())
         x, y = node.pos
         boxes.append((x, y, item.height if item is not None else UNMADE_H, colour))
     return boxes
