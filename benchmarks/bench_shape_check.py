@@ -89,12 +89,48 @@ def measure(quick: bool) -> dict:
         results[f"shape_check.{name}.recheck_unchanged"] = {
             "ms": round(median(best_of(lambda: check(g, cache), reps)) * 1e3, 3), "nodes": n,
             "note": "check(graph, cache) after a move or no edit"}
+    results.update(_touched(20000 if not quick else 5000, reps))
     return results
+
+
+def _touched(n: int, reps: int) -> dict:
+    """The editor's check at scale: only the nodes the edit's events name (`touched`) and what
+    their change reaches, against a walk that compares every node (`check(graph, cache)`)."""
+    from netbuilder.core.shapes import check, touched_by
+
+    g = chain_graph(n)
+    touched: set[str] = set()
+    g.subscribe(lambda event: touched.add(touched_by(event)) if touched_by(event) else None)
+    cache: dict = {}
+    check(g, cache)
+    linear, sizes = [x.id for x in g if x.type == "Linear"][n // 4], iter([32, 64] * reps * 4)
+
+    def param(incremental: bool) -> None:
+        g.set_params(linear, {"out_features": next(sizes)})
+        check(g, cache, touched=set(touched) if incremental else None)
+        touched.clear()
+
+    def add_and_remove(incremental: bool) -> None:
+        nid = g.add_node("ReLU").id  # a new layer: a new structure (the walk sorts the graph again)
+        check(g, cache, touched=set(touched) if incremental else None)
+        touched.clear()
+        g.remove_node(nid)
+        check(g, cache, touched=set(touched) if incremental else None)
+        touched.clear()
+
+    out = {}
+    for name, edit in (("param_edit", param), ("add_then_remove", add_and_remove)):
+        walk = median(best_of(lambda: edit(False), max(3, reps // 6)))
+        inc = median(best_of(lambda: edit(True), reps))
+        out[f"shape_check.chain_{n}.{name}.touched"] = {
+            "ms": round(inc * 1e3, 3), "walk_every_node_ms": round(walk * 1e3, 2), "ratio": round(inc / walk, 4),
+            "nodes": n, "note": f"check(touched=...) / check(cache) walking every node ({walk * 1e3:.1f} ms)"}
+    return out
 
 
 def main() -> None:
     args = parser(__doc__.splitlines()[0]).parse_args()
-    emit(measure(args.quick), args.json, "shape check, 1000 nodes (ms)")
+    emit(measure(args.quick), args.json, "shape check, 1000 nodes; the editor's check at 20,000 (ms)")
 
 
 if __name__ == "__main__":

@@ -341,3 +341,20 @@ def test_tooltips_are_written_when_shown(window):
     assert port.name in port.toolTip() and "port of" in port.toolTip()
     edge = next(iter(scene.edge_items.values()))
     assert edge.toolTip().startswith(f"{edge.edge.src} → {edge.edge.dst}")
+
+
+def test_a_big_network_is_kept_out_of_collections_until_the_next_opens(make_window, tmp_path, monkeypatch):
+    from netbuilder.gui import document
+
+    monkeypatch.setattr(document, "FREEZE_NODES", 40)  # a small "big" network keeps the test quick
+    window = make_window()
+    gc.unfreeze()
+    try:
+        assert window.open_file(_chain_file(tmp_path, 60))
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # its objects no longer walked by each collection
+        assert window.document.new()
+        assert gc.get_freeze_count() == 0  # thawed: the old network's cycles can be collected
+        assert window.open_file(_chain_file(tmp_path, 20, "small.json"))
+        assert gc.get_freeze_count() == 0  # small networks are left to the collector as usual
+    finally:
+        gc.unfreeze()

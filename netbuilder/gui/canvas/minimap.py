@@ -48,6 +48,7 @@ class MiniMap(QWidget):
         self._timer.start()
 
     def invalidate_now(self) -> None:
+        self._timer.stop()  # drawn now: a redraw already queued would draw the same again
         self._stale = True
         self.sync()
 
