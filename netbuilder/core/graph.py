@@ -88,6 +88,7 @@ class Graph(GroupsMixin, SharingMixin):
         self._listeners: list[Listener] = []
         self._index_edges()
         self._index_groups()
+        self._index_sharing()
         self.revision = 0  # bumped on every change; caches key on it
         self.structure_revision = 0  # bumped when nodes or edges are added/removed
         self._topo_cache: tuple[tuple, list[str]] | None = None
@@ -165,6 +166,7 @@ class Graph(GroupsMixin, SharingMixin):
             except GraphError:
                 del self.nodes[node_id]
                 raise
+            self._maybe_sharing.add(node_id)
         if index is not None and index < len(self.nodes) - 1:
             items = list(self.nodes.items())
             items.insert(max(0, index), items.pop())
@@ -341,4 +343,5 @@ class Graph(GroupsMixin, SharingMixin):
         self.nodes, self.edges, self.groups = other.nodes, other.edges, other.groups
         self._index_edges()
         self._index_groups()
+        self._index_sharing()
         self._emit("reset")

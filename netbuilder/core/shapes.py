@@ -143,7 +143,8 @@ def check(graph: Graph, cache: dict | None = None, touched: Iterable[str] | None
             diagnostics.append(Diagnostic(nid, info.message))
     if cache is not None:
         cache[_STATE] = _State(structure, order, incoming, results, (id(graph), id(graph_nodes)),
-                               {nid: float(i) for i, nid in enumerate(order)}, float(len(order)))
+                               {nid: float(i) for i, nid in enumerate(order)}, float(len(order)),
+                               dict(nodes), {d.node: d.message for d in diagnostics})
     return _finish(graph, nodes, diagnostics, changed if state is not None else None)
 
 
@@ -171,17 +172,22 @@ class _State:
     graph: tuple  # (id(graph), id(graph.nodes)): the graph these results are of
     pos: dict[str, float]  # a topological position per node: sources first; floats so a node can move between two
     last: float = 0.0  # the largest position given out (a new node goes after it)
+    raw: dict[str, NodeShapes] = field(default_factory=dict)  # every node's result, before the sharing check
+    errors: dict[str, str] = field(default_factory=dict)  # the nodes among them in error -> message
 
 
 def _recheck(graph: Graph, state: _State, touched: set[str], cache: dict) -> ShapeReport | None:
     """Re-infer only `touched` and the nodes their changed results reach (None: the kept
     topological positions cannot take this edit without a new sort)."""
     results, pos, incoming, graph_nodes = state.results, state.pos, state.incoming, graph.nodes
+    raw, errors = state.raw, state.errors
     for nid in touched:
         if nid not in graph_nodes:
             results.pop(nid, None)
             pos.pop(nid, None)
             incoming.pop(nid, None)
+            raw.pop(nid, None)
+            errors.pop(nid, None)
             continue
         incoming[nid] = graph.in_edges(nid)
         if nid not in pos:  # a new node: after every other (its edges may move it, below)
@@ -213,9 +219,14 @@ def _recheck(graph: Graph, state: _State, touched: set[str], cache: dict) -> Sha
             for e in graph.out_edges(nid):
                 heapq.heappush(ready, (pos[e.dst], e.dst))
         results[nid] = (node.type, _snapshot(node.params), incoming[nid], info)
-    nodes = {nid: r[3] for nid, r in results.items()}
-    diagnostics = [Diagnostic(nid, info.message) for nid, info in nodes.items() if info.status == ERROR]
-    return _finish(graph, nodes, diagnostics, changed)
+        raw[nid] = info
+        if info.status == ERROR:
+            errors[nid] = info.message
+        else:
+            errors.pop(nid, None)
+    # kept up to date node by node; the report gets copies (a C-level copy, not a walk in Python)
+    diagnostics = [Diagnostic(nid, message) for nid, message in errors.items()]
+    return _finish(graph, dict(raw), diagnostics, changed)
 
 
 def kept_order(cache: dict, graph: Graph) -> list[str] | None:
@@ -268,6 +279,8 @@ def _check_sharing(graph: Graph, nodes: dict[str, NodeShapes], diagnostics: list
     differ). Checked after the walk: it relates two nodes, and the cached
     per-node results stay as they are (the node's entry is replaced). Returns the sharers."""
     sharers: list[str] = []
+    if not graph.has_sharing():
+        return sharers
     for node in graph.nodes.values():
         if node.shares is None:
             continue

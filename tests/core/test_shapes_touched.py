@@ -32,7 +32,7 @@ class Editor:
 
     def edit(self) -> None:
         verb = self.rng.choice([self.add, self.remove, self.connect, self.disconnect, self.params, self.params,
-                                self.insert])
+                                self.insert, self.share])
         try:
             verb()
         except (GraphError, ParamError, KeyError, ValueError):
@@ -71,6 +71,18 @@ class Editor:
             value = node.params.get(p.name, p.default)
             if isinstance(value, int):
                 self.g.set_params(node.id, {p.name: max(int(p.min or 0), value + self.rng.choice((-1, 1, 7)))})
+
+    def share(self) -> None:
+        """Weights shared or unshared: the sharing check relates two nodes (and is skipped without any)."""
+        linears = [n.id for n in self.g.nodes_of_type("Linear")]
+        if len(linears) > 1:
+            a, b = self.rng.sample(linears, 2)
+            if self.rng.random() < 0.3:
+                self.g.set_shares(a, None)
+            else:
+                self.g.set_params(a, dict(self.g.nodes[self.g.owner_of(b)].params))
+                self.g.set_shares(a, b)
+        assert self.g.has_sharing() == any(n.shares for n in self.g.nodes.values())
 
     def insert(self) -> None:
         """A layer put on an edge: a new node (last in any kept order) wired before an old one."""
