@@ -45,6 +45,7 @@ class GraphScene(ItemBatches, QGraphicsScene):
         self.snap = False
         self.node_items = NodeItems(self._make_on_demand)
         self._pending: dict[str, None] = {}  # nodes whose items are still to be created, in order
+        self._batched = False  # the current network's items are made in batches (a big network)
         self._batches = QTimer(self)
         self._batches.setSingleShot(True)
         self._batches.setInterval(0)
@@ -82,7 +83,8 @@ class GraphScene(ItemBatches, QGraphicsScene):
         self.group_items.clear()
         self._applied.clear()
         self._dirty = set()
-        if len(self.graph) <= EAGER_NODES:
+        self._batched = len(self.graph) > EAGER_NODES
+        if not self._batched:
             for node in self.graph:
                 self._add_node_item(node.id)
             for edge in self.graph.edges:
