@@ -15,12 +15,7 @@ def test_an_edit_recounts_only_the_layers_it_changed(make_window, monkeypatch):
     panel.refresh()
     counted: list[str] = []
     real = summary_module.node_costs
-
-    def spy(graph, report, nid):
-        counted.append(nid)
-        return real(graph, report, nid)
-
-    monkeypatch.setattr(summary_module, "node_costs", spy)
+    monkeypatch.setattr(summary_module, "node_costs", lambda g, r, nid: (counted.append(nid), real(g, r, nid))[1])
     window.editor.set_params("fc", {"out_features": 7})
     panel.refresh()
     assert counted == ["fc", "out"]  # fc and the Output reading it changed; x, conv, relu, flat are kept
