@@ -358,3 +358,33 @@ def test_a_big_network_is_kept_out_of_collections_until_the_next_opens(make_wind
         assert gc.get_freeze_count() == 0  # small networks are left to the collector as usual
     finally:
         gc.unfreeze()
+
+
+def test_a_change_to_every_layer_of_a_big_network_is_shown_over_turns(make_window, monkeypatch):
+    from netbuilder.gui.canvas import item_batches
+
+    monkeypatch.setattr(item_batches, "SHOW_AT_ONCE", 20)  # a small "big" change keeps the test quick
+    g = Graph(name="chain")
+    prev = g.add_node("Input", {"shape": [8]}, id="x").id
+    for i in range(60):
+        prev_id = prev
+        prev = g.add_node("Linear", {"out_features": 8}, pos=(220.0 * (i + 1), 0.0)).id
+        g.add_edge(prev_id, prev)
+    window = make_window(g)
+    scene = window.scene
+    window.editor.set_params("x", {"shape": [3, 8]})  # every layer's shapes change
+    window.live.flush()
+    assert scene._unshown  # not all in this turn
+    shown_now = [nid for nid in g.nodes if scene._applied.get(nid) is window.live.report.nodes[nid]]
+    assert len(shown_now) < len(g.nodes)
+    while scene._unshown:
+        _turn()
+    report = window.live.report
+    assert all(scene._applied.get(nid) is report.nodes[nid] for nid in g.nodes)
+    assert scene.node_items[prev].footer.endswith("3×8")
+
+
+def _turn() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()

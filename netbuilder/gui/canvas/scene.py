@@ -50,6 +50,11 @@ class GraphScene(ItemBatches, QGraphicsScene):
         self._batches.setSingleShot(True)
         self._batches.setInterval(0)
         self._batches.timeout.connect(self._next_batch)
+        self._unshown: set[str] = set()  # layers whose new shapes are still to be shown (a big change)
+        self._shapes_timer = QTimer(self)
+        self._shapes_timer.setSingleShot(True)
+        self._shapes_timer.setInterval(0)
+        self._shapes_timer.timeout.connect(self._next_shapes)
         self.edge_items: dict[Edge, EdgeItem] = {}
         self.group_items: dict[str, GroupItem] = {}
         self._applied: dict[str, object] = {}  # node id -> the NodeShapes last shown
@@ -74,6 +79,8 @@ class GraphScene(ItemBatches, QGraphicsScene):
         self.clearSelection()
         self._batches.stop()
         self._pending = {}
+        self._shapes_timer.stop()
+        self._unshown = set()
         for item in list(self.edge_items.values()):
             self.removeItem(item)
         for item in [*self.node_items.values(), *self.group_items.values()]:
@@ -198,7 +205,7 @@ class GraphScene(ItemBatches, QGraphicsScene):
         changed.difference_update(self._pending)  # shown when their items exist
         if changed:
             self.layout_changed.emit()
-        self._show(changed, report)
+        self._show_soon(changed, report)
 
     def _show_new(self) -> None:
         """Shapes on the items just created (and the edges they completed)."""
