@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.io import GraphFileError, load_graph
-from netbuilder.gui import dialogs, storage, theme, warmup, window_layout
+from netbuilder.gui import dialogs, storage, theme, warmup, window_dispose, window_layout
 from netbuilder.gui.main_window import MainWindow
 from netbuilder.gui.resources import icon
 
@@ -206,8 +206,7 @@ def _run_headless(window: MainWindow, args: Any, size: tuple[int, int]) -> int:
         print(f"netbuilder: wrote {out}")
         return 0
     finally:
-        window.training_dock.shutdown()
-        window.document.close()
+        window_dispose.dispose(window)  # the child process, timers, graph listeners: deleting it is safe
         window.hide()
         window.deleteLater()
 

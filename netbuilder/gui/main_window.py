@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 
 from netbuilder.core.graph import Graph
 from netbuilder.core.shapes import ShapeReport
-from netbuilder.gui import clipboard, group_actions, storage, theme, undo_keys, warmup, wheel_guard, window_layout
+from netbuilder.gui import clipboard, group_actions, storage, theme, undo_keys, warmup, wheel_guard, window_dispose, \
+    window_layout
 from netbuilder.gui.placement import bounding, free_spot, node_rects
 from netbuilder.gui.actions import build_actions
 from netbuilder.gui.canvas import GraphScene, GraphView
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
     def flush(self) -> None:
         """Run pending shape checks and panel refreshes now (before a screenshot)."""
         self.live.flush()
+        self.scene.finish_shapes()  # a big change's shapes are otherwise shown over a few turns
         warmup.wait()
         if self.summary.isVisible():
             self.summary.refresh()
@@ -353,9 +355,9 @@ class MainWindow(QMainWindow):
         if not self.document.maybe_save():
             event.ignore()
             return
-        self.document.close()
         storage.set_value("window/geometry", self.saveGeometry())
         storage.set_value("window/state", self.saveState(LAYOUT_VERSION))
+        window_dispose.dispose(self)  # closed for good: no timer or graph event reaches it, deleting it is safe
         event.accept()
 
     def main_docks(self) -> list[QDockWidget]:

@@ -74,11 +74,17 @@ class InspectorFitter(QObject):
     def __init__(self, inspector: QScrollArea) -> None:
         super().__init__(inspector)
         self.inspector = inspector
+        # a child timer: QTimer.singleShot(0, self.fit) ran after the inspector was deleted, and
+        # singleShot(0, self, self.fit) then kept the window alive for good
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.fit)
         inspector.viewport().installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() in (QEvent.Type.ChildAdded, QEvent.Type.LayoutRequest):
-            QTimer.singleShot(0, self.fit)
+            self._timer.start()
         return False
 
     def fit(self) -> None:

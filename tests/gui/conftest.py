@@ -6,6 +6,7 @@ the message boxes are answered by the test instead of blocking it.
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -16,6 +17,40 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("NETBUILDER_DATA_DIR", str(tmp_path_factory.mktemp("netbuilder-data")))
+
+
+@pytest.fixture(autouse=True)
+def _free_widgets():
+    """Whatever top-level widgets a test left are gone before the next one.
+
+    A closed window left alive was restyled by every later theme switch: three light-theme
+    tests took 100 s at the end of the run. Windows the app itself opened (a screenshot, a
+    second session) are disposed of here like make_window's."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    before = set(map(id, QApplication.topLevelWidgets())) if app is not None else set()
+    yield
+    if QApplication.instance() is None:
+        return
+    from netbuilder.gui import window_dispose
+    from netbuilder.gui.main_window import MainWindow
+
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow) and id(widget) not in before:
+            widget.undo_stack.setClean()  # no question: nobody answers it now
+            widget.document._force_dirty = False
+            widget.close()
+            window_dispose.dispose(widget)  # also when it refused to close
+            widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if len(QApplication.topLevelWidgets()) > len(before):
+        # pyqtgraph's plot items hold each other in cycles, and with them their parentless menus
+        # (~400 live widgets a window) until the garbage collector's next full pass; a big
+        # network's open froze its window's objects out of collections (gui/document.py)
+        gc.unfreeze()
+        gc.collect()
 
 
 class Dialogs:
@@ -47,7 +82,9 @@ def dialogs(monkeypatch):
 @pytest.fixture
 def make_window(qtbot, dialogs):
     """make_window(graph=None) -> a shown MainWindow (the default LeNet when None)."""
-    from netbuilder.gui import theme
+    from shiboken6 import isValid
+
+    from netbuilder.gui import theme, window_dispose
     from netbuilder.gui.app import ensure_app
     from netbuilder.gui.main_window import MainWindow
 
@@ -68,11 +105,13 @@ def make_window(qtbot, dialogs):
 
     yield make
     for w in windows:
-        w.training_dock.shutdown()
+        if not isValid(w):  # the test deleted it itself
+            continue
         w.undo_stack.setClean()  # close without asking, whatever the test left unsaved
         w.document._force_dirty = False
         w.close()
-        w.document.close()
+        window_dispose.dispose(w)  # also when a test's own answer kept it open
+        w.deleteLater()
 
 
 @pytest.fixture

@@ -66,6 +66,8 @@ class TrainingDock(RunEvents, QDockWidget):
         self.curves = CurvesPanel()
         self.samples = SamplesView()
         self.layers_tab = LayersTab()  # a tab beside the learned views, from the first health event
+        # parentless until then: it would outlive the dock (and its lambdas keep it and the window)
+        self.destroyed.connect(self.layers_tab.deleteLater)
         self.download = DownloadRow()  # a named dataset's files, fetched before its first run
         self._after_download: dict[str, Any] | None = None  # the overrides of the run that waits for it
         self.setWidget(self._layout())
@@ -90,6 +92,8 @@ class TrainingDock(RunEvents, QDockWidget):
         self._stop_watch = QTimer(self)
         self._stop_watch.setInterval(50)
         self._stop_watch.timeout.connect(self._check_stopped)
+        self._close_check = _soon(self, self._after_close)
+        self._fill_devices = _soon(self.controls, self.controls.fill_devices)
 
         window.installEventFilter(self)
         app = QApplication.instance()
@@ -137,7 +141,7 @@ class TrainingDock(RunEvents, QDockWidget):
             return
         self._unsubscribe = graph.subscribe(self._on_graph_event)
         self.controls.load(graph.training, graph)
-        QTimer.singleShot(0, self.controls.fill_devices)
+        self._fill_devices.start()
 
     def _on_graph_event(self, event: Any) -> None:
         if event.kind == "reset":  # New or Open: another network, whose results these are not
@@ -329,15 +333,36 @@ class TrainingDock(RunEvents, QDockWidget):
                 self.run = None
                 self.run_panel.set_state("idle")
 
+    def dispose(self) -> None:
+        """The window is closed for good (window_dispose): nothing may call into it any more."""
+        self.shutdown()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._unsubscribe = lambda: None  # and _attach does not subscribe again
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.disconnect(self.shutdown)
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
         if obj is self.main_window and event.type() == QEvent.Type.Close:
             # the window may still refuse to close (unsaved changes): decide after it did
-            QTimer.singleShot(0, self._after_close)
+            self._close_check.start()
         return False
 
     def _after_close(self) -> None:
         if not self.main_window.isVisible():
             self.shutdown()
+
+
+def _soon(parent: QObject, slot: Any) -> QTimer:
+    """A 0 ms single shot owned by `parent`: it dies with it. QTimer.singleShot(0, slot) would call
+    into a deleted dock; singleShot(0, parent, slot) never fires then but keeps `slot`, and with it
+    the dock and its window, alive for good."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def _batch_size(settings: dict[str, Any]) -> int:
