@@ -201,7 +201,7 @@ def _recheck(graph: Graph, state: _State, touched: set[str], cache: dict) -> Sha
                 return None
     state.order = None
     done = _Done(results)
-    changed: set[str] = set(touched) - set(graph_nodes)  # removed nodes changed too
+    changed = {nid for nid in touched if nid not in graph_nodes}  # removed nodes changed too (no set of every node)
     ready = [(pos[nid], nid) for nid in touched if nid in graph_nodes]
     heapq.heapify(ready)
     seen: set[str] = set()

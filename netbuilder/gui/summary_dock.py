@@ -5,10 +5,11 @@ Counting parameters builds modules (on the meta device), so the table is
 refreshed a moment after edits stop, and only while it is visible. Costs come
 from core.summary.node_costs (cached per type, params and input shapes) and the
 rows live in a model the view reads on demand: 20,000 layers were 100,000 table
-items rebuilt after every edit (0.7 s of a 20,000-node open). A CostCounter of
-the panel's own recounts only the layers an edit changed, the row texts are
-made when the view shows them, and the order is the one the live shape check
-keeps (a refresh at 20,000 layers took 0.76 s, a topological sort among it)."""
+items rebuilt after every edit (0.7 s of a 20,000-node open). The counts are
+the budget bar's (counted in slices; a CostCounter of the panel's own, which
+recounts only the layers an edit changed, serves when the bar is not done),
+row texts are made when the view shows them, and the order is the one the live
+shape check keeps (a refresh at 20,000 layers took 0.76 s, a sort among it)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from netbuilder.core.graph import Graph
-from netbuilder.core.shapes import OK, ShapeReport, format_shape
+from netbuilder.core.shapes import OK, format_shape
 from netbuilder.core.summary import CostCounter
 from netbuilder.gui import warmup
 from netbuilder.gui.live import LiveShapes
@@ -119,10 +120,11 @@ class SummaryPanel(QWidget):
         self.timer.setInterval(DELAY_MS)
         self.timer.timeout.connect(self._on_timer)
         self._stale = True
-        live.checked.connect(self._on_report)
+        live.checked.connect(self._mark_stale)
         self.table.clicked.connect(lambda index: self._on_click(index.row(), index.column()))
 
-    def _on_report(self, report: ShapeReport) -> None:
+    def _mark_stale(self, *_: Any) -> None:
+        """A new shape report or new costs: refresh a moment later, if the panel is shown."""
         self._stale = True
         if self.isVisible():
             self.timer.start()
@@ -136,12 +138,7 @@ class SummaryPanel(QWidget):
         """Show the counts of the budget bar (gui/budget.py), which counts in slices of a few
         milliseconds: a first count of 20,000 layers here held the editor 0.3 s."""
         self.bar = bar
-        bar.costs_changed.connect(self._on_costs)
-
-    def _on_costs(self, _costs: Any) -> None:
-        self._stale = True
-        if self.isVisible():
-            self.timer.start()
+        bar.costs_changed.connect(self._mark_stale)
 
     def _on_timer(self) -> None:
         if self.bar is not None and self.bar.busy():
