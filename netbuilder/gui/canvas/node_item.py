@@ -188,6 +188,9 @@ class NodeItem(LazyTooltip, QGraphicsItem):
         elif change == _POSITION_CHANGED:
             for edge in self.edges:
                 edge.update_geometry()
+            scene = self.scene()
+            if scene is not None:  # its place in the item index, and in the zoomed-out picture
+                scene.item_moved(self)
         return value  # what QGraphicsItem.itemChange returns for every change
 
     # ------------------------------------------------------------- painting

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QGraphicsView
 from netbuilder.gui import theme
 from netbuilder.gui.canvas.edge_item import EdgeItem
 from netbuilder.gui.canvas.minimap import MiniMap
+from netbuilder.gui.canvas.overview import OVERVIEW_ZOOM
 from netbuilder.gui.canvas.scene import GraphScene
 from netbuilder.gui.canvas.style import GRID, NODE_H, NODE_W, font
 from netbuilder.gui.placement import free_spot, node_rects
@@ -35,6 +36,7 @@ READABLE_ZOOM = 0.5  # below this, node text is simplified (see node_item LOD)
 LEGIBLE_ZOOM = 0.3  # a first view fits the whole network down to this zoom
 START_ZOOM = 0.5  # otherwise it opens on the inputs at this zoom (type and shape readable)
 REFIT_CHANGE = 0.1  # an automatic view is redone when the viewport's width or height changes by 10 %
+WORLD = 1_000_000.0  # the view pans freely over this (the scene's own rect follows the network)
 
 
 class GraphView(QGraphicsView):
@@ -46,6 +48,7 @@ class GraphView(QGraphicsView):
     def __init__(self, scene: GraphScene) -> None:
         super().__init__(scene)
         self.graph_scene = scene
+        self.setSceneRect(QRectF(-WORLD, -WORLD, 2 * WORLD, 2 * WORLD))
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
                             | QPainter.RenderHint.SmoothPixmapTransform)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
@@ -76,6 +79,7 @@ class GraphView(QGraphicsView):
             bar.valueChanged.connect(self._on_moved)  # pans, minimap clicks, Actual Size ...
         self.zoom_changed.connect(self.minimap.sync)
         self.zoom_changed.connect(self._on_moved)
+        self.zoom_changed.connect(self._choose_drawing)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         with self._placing_view():
@@ -112,6 +116,10 @@ class GraphView(QGraphicsView):
             self._auto_view = None
 
     # ------------------------------------------------------------------ zoom
+    def _choose_drawing(self, zoom: float) -> None:
+        """Zoomed far out, the network is drawn as one picture (canvas/overview.py)."""
+        self.graph_scene.overview.set_active(zoom < OVERVIEW_ZOOM)
+
     def zoom(self) -> float:
         return self.transform().m11()
 
