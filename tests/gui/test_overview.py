@@ -33,14 +33,13 @@ NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 def _grid_chain(n: int) -> Graph:
     """Input → alternating Linear/ReLU → Output on a 10-wide grid (no auto-layout)."""
     g = Graph(name="grid")
-    prev = g.add_node("Input", {"shape": [8]}, id="x").id
-    for i in range(n - 2):
-        nid = g.add_node("Linear", {"out_features": 8}).id if i % 2 == 0 else g.add_node("ReLU").id
-        g.add_edge(prev, nid)
-        prev = nid
-    g.add_edge(prev, g.add_node("Output").id)
-    for i, node in enumerate(g):
-        node.pos = (float(i % 10) * 220.0, float(i // 10) * 120.0)
+    middle = [("Linear", {"out_features": 8}) if i % 2 == 0 else ("ReLU", {}) for i in range(n - 2)]
+    layers = [("Input", {"shape": [8]}), *middle, ("Output", {})]
+    ids = [g.add_node(t, p, id="x" if i == 0 else None).id for i, (t, p) in enumerate(layers)]
+    for src, dst in zip(ids, ids[1:]):
+        g.add_edge(src, dst)
+    for i, nid in enumerate(ids):
+        g.nodes[nid].pos = (float(i % 10) * 220.0, float(i // 10) * 120.0)
     return g
 
 
