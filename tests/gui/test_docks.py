@@ -136,3 +136,31 @@ def test_window_layout_is_remembered(make_window):
     assert again.history_dock.isVisible()  # a new window starts with the default layout...
     again.restore_layout()
     assert not again.history_dock.isVisible()  # ...and restore_layout brings the user's back
+
+
+def test_minimap_redraws_after_an_edit_in_slices(make_window, qtbot, monkeypatch):
+    """A big network's minimap is redrawn a slice at a time: the old picture stays until the new
+    one is whole, and the new one has the edit (here an error turns a layer red)."""
+    from netbuilder.gui import theme
+    from netbuilder.gui.canvas import minimap as minimap_module
+
+    monkeypatch.setattr(minimap_module, "STEP", 1)  # every layer a step ...
+    monkeypatch.setattr(minimap_module, "SLICE_S", 0.0)  # ... and every step a slice
+    window = make_window(small_graph())
+    mm = window.view.minimap
+    mm.invalidate_now()
+    before = mm._pixmap
+    error = theme.current().color("error").name()
+    window.editor.set_params("conv", {"kernel_size": 99})  # a shape error
+    window.live.flush()  # checked; the minimap's coalescing timer has not run
+    assert error not in _opaque_colours(before)
+    mm._redraw_soon()  # what that timer runs
+    assert mm._job is not None and mm._pixmap is before  # under way, the old picture shown
+    qtbot.waitUntil(lambda: mm._job is None, timeout=5000)
+    assert mm._pixmap is not before and error in _opaque_colours(mm._pixmap)
+
+
+def _opaque_colours(pixmap) -> set[str]:
+    image = pixmap.toImage()
+    return {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+            if image.pixelColor(x, y).alpha() == 255}

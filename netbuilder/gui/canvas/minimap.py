@@ -8,7 +8,8 @@ the view only repaints the frame, so it costs nothing while panning.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Iterator
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
@@ -22,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from netbuilder.gui.canvas.view import GraphView
 
 SIZE = (240, 120)
+STEP = 1000  # layers between a redraw's checks of the clock
+SLICE_S = 0.008
 UNMADE_H = 60.0  # the height drawn for a layer whose item is not made yet (see item_batches)
 MARGIN = 12
 
@@ -40,7 +43,12 @@ class MiniMap(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)
-        self._timer.timeout.connect(self.invalidate_now)
+        self._timer.timeout.connect(self._redraw_soon)
+        self._job: Iterator[None] | None = None  # a redraw in slices, under way
+        self._slices = QTimer(self)
+        self._slices.setSingleShot(True)
+        self._slices.setInterval(0)
+        self._slices.timeout.connect(self._next_slice)
         self.hide()
 
     def invalidate(self) -> None:
@@ -49,6 +57,8 @@ class MiniMap(QWidget):
 
     def invalidate_now(self) -> None:
         self._timer.stop()  # drawn now: a redraw already queued would draw the same again
+        self._slices.stop()
+        self._job = None
         self._stale = True
         self.sync()
 
@@ -78,24 +88,50 @@ class MiniMap(QWidget):
         return scale, offset
 
     def _redraw(self) -> None:
+        for _ in self._drawing():
+            pass
+
+    def _redraw_soon(self) -> None:
+        """After an edit: redrawn in slices of about SLICE_S (one pass over 20,000 layers held
+        the editor 40-70 ms); the old picture shows until the new one is done."""
+        self._job = self._drawing()
+        self._next_slice()
+
+    def _next_slice(self) -> None:
+        if self._job is None:
+            return
+        end = time.perf_counter() + SLICE_S
+        for _ in self._job:
+            if time.perf_counter() > end:
+                self._slices.start()
+                return
+        self._job = None
+        self.sync()
+
+    def _drawing(self) -> Iterator[None]:
         """Every layer as a box in its colour, from the graph (also layers whose items are not
         made yet). Boxes are rounded to whole pixels and drawn once per pixel and colour: at
-        20,000 layers one fillRect per layer held the editor 0.19 s after every edit."""
+        20,000 layers one fillRect per layer held the editor 0.19 s after every edit. Yields
+        every STEP layers (see _redraw_soon)."""
         self._stale = False
         scene = self.view.graph_scene
-        boxes = _layer_boxes(scene)
+        boxes: list[tuple[float, float, float, str]] = []
+        yield from _layer_boxes(scene, boxes)
         if not boxes:
             return
         left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
         right, bottom = max(b[0] for b in boxes) + NODE_W, max(b[1] + b[2] for b in boxes)
         self._content = QRectF(left, top, right - left, bottom - top)
         self._world = self._content.adjusted(-40, -40, 40, 40)
+        yield
         scale, offset = self._transform()
         ox, oy, width = offset.x(), offset.y(), max(2, round(NODE_W * scale))
         cells: dict[str, set[tuple[int, int, int, int]]] = {}
-        for x, y, h, colour in boxes:
+        for i, (x, y, h, colour) in enumerate(boxes, 1):
             cell = (int(x * scale + ox), int(y * scale + oy), width, max(2, round(h * scale)))
             cells.setdefault(colour, set()).add(cell)
+            if i % STEP == 0:
+                yield
         pm = QPixmap(self.size())
         pm.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pm)
@@ -139,13 +175,13 @@ class MiniMap(QWidget):
         event.accept()
 
 
-def _layer_boxes(scene) -> list[tuple[float, float, float, str]]:
-    """(x, y, height, colour name) of every layer's body, in scene coordinates."""
+def _layer_boxes(scene, boxes: list[tuple[float, float, float, str]]) -> Iterator[None]:
+    """Append (x, y, height, colour name) of every layer's body, in scene coordinates, to
+    `boxes`, yielding every STEP layers (edits in between change the graph: a copy is walked)."""
     error = theme.current().color("error").name()
     report, items = scene.live.report, scene.node_items
     colours: dict[str, str] = {}  # layer type -> its category's colour (a spec lookup per layer adds up)
-    boxes = []
-    for nid, node in scene.graph.nodes.items():
+    for i, (nid, node) in enumerate(list(scene.graph.nodes.items()), 1):
         item = items.peek(nid)
         info = report.nodes.get(nid)
         if info is not None and info.status == ERROR:
@@ -155,4 +191,5 @@ def _layer_boxes(scene) -> list[tuple[float, float, float, str]]:
                 node.type, theme.category_color(node.spec.category).name())
         x, y = node.pos
         boxes.append((x, y, item.height if item is not None else UNMADE_H, colour))
-    return boxes
+        if i % STEP == 0:
+            yield
