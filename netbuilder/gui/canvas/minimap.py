@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 
 from netbuilder.core.shapes import ERROR
 from netbuilder.gui import theme
-from netbuilder.gui.canvas.style import NODE_W
+from netbuilder.gui.canvas.style import NODE_W, layer_bounds
 
 if TYPE_CHECKING:  # pragma: no cover
     from netbuilder.gui.canvas.view import GraphView
@@ -119,9 +119,7 @@ class MiniMap(QWidget):
         yield from _layer_boxes(scene, boxes)
         if not boxes:
             return
-        left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
-        right, bottom = max(b[0] for b in boxes) + NODE_W, max(b[1] + b[2] for b in boxes)
-        self._content = QRectF(left, top, right - left, bottom - top)
+        self._content = layer_bounds(boxes)
         self._world = self._content.adjusted(-40, -40, 40, 40)
         yield
         scale, offset = self._transform()

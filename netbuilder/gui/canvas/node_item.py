@@ -122,10 +122,8 @@ class NodeItem(LazyTooltip, QGraphicsItem):
 
     def set_shapes(self, info: NodeShapes | None, connected_in: set[int], connected_out: set[int]) -> None:
         """Show the shape check's verdict for this node."""
-        status = info.status if info is not None else WAITING
+        status = shown_status(info)
         message = info.message if info is not None else ""
-        if status == ERROR and message.endswith(UNCONNECTED):
-            status = WAITING  # a new layer not wired yet waits (grey), it is not wrong (red); Problems still lists it
         self.status, self.message = status, message
         if status == OK and info is not None:
             if self.outputs:
@@ -308,6 +306,14 @@ class NodeItem(LazyTooltip, QGraphicsItem):
     def port(self, index: int, is_output: bool) -> PortItem | None:
         ports = self.outputs if is_output else self.inputs
         return ports[index] if 0 <= index < len(ports) else None
+
+
+def shown_status(info: NodeShapes | None) -> str:
+    """The status a layer is drawn with: a new layer not wired yet waits (grey), it is not
+    wrong (red); Problems still lists it."""
+    if info is None or (info.status == ERROR and info.message.endswith(UNCONNECTED)):
+        return WAITING
+    return info.status
 
 
 def _html(text: str) -> str:

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from shiboken6 import isValid
 
 from netbuilder.core.graph import Edge
-from netbuilder.core.shapes import ERROR, OK, UNCONNECTED
+from netbuilder.core.shapes import ERROR, WAITING
 from netbuilder.gui import theme
-from netbuilder.gui.canvas.style import LOD_TITLE, NODE_W, node_height, port_y
+from netbuilder.gui.canvas.node_item import shown_status
+from netbuilder.gui.canvas.style import LOD_TITLE, NODE_W, layer_bounds, node_height, port_y
 
 if TYPE_CHECKING:  # pragma: no cover
     from netbuilder.gui.canvas.scene import GraphScene
@@ -157,17 +158,15 @@ class Overview(QGraphicsItem):
         item = scene.node_items.peek(node_id)
         if item is not None:
             pos = item.pos()
-            status, waiting = item.status, item.opacity() < 1.0
-            box = (pos.x(), pos.y(), item.height, self._key(node.spec.category, status, waiting))
+            box = (pos.x(), pos.y(), item.height, self._key(node.spec.category, item.status))
             return box, len(item.inputs), len(item.outputs)
         n_in, n_out = len(node.input_ports()), len(node.output_ports())
-        info = scene.live.report.nodes.get(node_id)
-        status = info.status if info is not None else None
-        waiting = status != OK and (status != ERROR or info.message.endswith(UNCONNECTED))
-        key = self._key(node.spec.category, ERROR if status == ERROR and not waiting else status, waiting)
+        key = self._key(node.spec.category, shown_status(scene.live.report.nodes.get(node_id)))
         return (node.pos[0], node.pos[1], node_height(n_in, n_out), key), n_in, n_out
 
-    def _key(self, category: str, status: str | None, waiting: bool) -> str:
+    def _key(self, category: str, status: str) -> str:
+        """The colour of a block: the error colour, or its category's (pale while it waits)."""
+        waiting = status == WAITING
         key = "error" if status == ERROR else f"{category}/{'waiting' if waiting else 'ok'}"
         if key not in self._colours:
             t = theme.current()
@@ -190,11 +189,11 @@ class Overview(QGraphicsItem):
             return box
         if old is not None:
             del self._boxes[node_id]
-            self._tile_of(old, self._tiles).pop(node_id, None)
+            self._tile_of(old).pop(node_id, None)
             self._pictures.pop(_tile(old[0], old[1]), None)
         if box is not None:
             self._boxes[node_id] = box
-            self._tile_of(box, self._tiles)[node_id] = box
+            self._tile_of(box)[node_id] = box
             self._pictures.pop(_tile(box[0], box[1]), None)
         return box
 
@@ -221,17 +220,15 @@ class Overview(QGraphicsItem):
             self._tile_lines[key].pop(edge, None)
             self._pictures.pop(key, None)
 
-    def _tile_of(self, box: Box, tiles: dict) -> dict:
-        return tiles.setdefault(_tile(box[0], box[1]), {})
+    def _tile_of(self, box: Box) -> dict[str, Box]:
+        return self._tiles.setdefault(_tile(box[0], box[1]), {})
 
     def _grow(self, boxes: list[Box]) -> None:
         """The item's bounds only grow, a tile beyond what is needed: a change of bounds
         repaints all of the item, and a shrink would cost a pass over every layer."""
         if not boxes:
             return
-        left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
-        right, bottom = max(b[0] for b in boxes) + NODE_W, max(b[1] + b[2] for b in boxes)
-        rect = QRectF(left, top, right - left, bottom - top)
+        rect = layer_bounds(boxes)
         if not self._bounds.contains(rect):
             self.prepareGeometryChange()
             rect = rect.adjusted(-TILE, -TILE, TILE, TILE)
@@ -249,7 +246,7 @@ class Overview(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         exposed = option.exposedRect  # an edit repaints a few blocks: replay only the tiles there
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # blocks a few pixels wide
-        for key in self._tiles.keys() | self._tile_lines.keys() - {LONG}:
+        for key in self._tiles.keys() | (self._tile_lines.keys() - {LONG}):
             picture = self._pictures.get(key)
             if picture is None:
                 picture = self._pictures[key] = self._record(key)

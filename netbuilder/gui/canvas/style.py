@@ -7,8 +7,9 @@ label between columns.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Sequence
 
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -111,6 +112,13 @@ def port_y(index: int, count: int, height: float) -> float:
     """Vertical position of port `index` of `count`, centred in the body."""
     middle = HEADER_H + (height - HEADER_H) / 2
     return middle + (index - (count - 1) / 2) * PORT_GAP
+
+
+def layer_bounds(boxes: Sequence[tuple[float, float, float, Any]]) -> QRectF:
+    """The rect around layer bodies given as (x, y, height, ...) (each NODE_W wide)."""
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[0] for b in boxes) + NODE_W, max(b[1] + b[2] for b in boxes)
+    return QRectF(left, top, right - left, bottom - top)
 
 
 def node_height(n_in: int, n_out: int) -> float:
