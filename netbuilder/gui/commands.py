@@ -10,6 +10,7 @@ undo history shows one step per user gesture.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -119,7 +120,7 @@ class RemoveNodeCommand(Command):
     def _redo(self) -> None:
         g = self.graph
         self.index = list(g.nodes).index(self.node_id)
-        self.edges = _indexed(g, g.in_edges(self.node_id) + g.out_edges(self.node_id))
+        self.edges = _indexed(g.edges, g.in_edges(self.node_id) + g.out_edges(self.node_id))
         group = g.group_of(self.node_id)
         self.group = (list(g.groups).index(group.id), copy.deepcopy(group)) if group is not None else None
         self.sharers = g.sharers(self.node_id)
@@ -139,9 +140,15 @@ class RemoveNodeCommand(Command):
                 self.graph.add_group(list(group.nodes), group.name, id=group.id, index=index)
 
 
-def _indexed(graph: Graph, edges: list[Edge]) -> list[tuple[int, Edge]]:
-    """Edges with their positions in the edge list, first position first."""
-    return sorted((graph.edges.index(e), e) for e in set(edges))
+def _indexed(edge_list: list[Edge], edges: Iterable[Edge]) -> list[tuple[int, Edge]]:
+    """Edges with their positions in `edge_list` (a graph's edges), first position first.
+    One pass that matches the graph's own edge objects by identity: `list.index` per edge
+    ran the dataclass __eq__ on every edge before it (7 ms an edit at 20,000 nodes)."""
+    wanted = set(edges)
+    by_id = {id(e): e for e in wanted}
+    found = [(i, e) for i, e in enumerate(edge_list) if id(e) in by_id]
+    rest = wanted.difference(e for _, e in found)  # equal edges that are other objects
+    return sorted(found + [(edge_list.index(e), e) for e in rest])
 
 
 def _restore(graph: Graph, indexed: list[tuple[int, Edge]]) -> None:
@@ -230,10 +237,12 @@ class SetParamsCommand(Command):
     def _redo(self) -> None:
         g = self.graph
         members = self._members()
-        before = _indexed(g, [e for m in members for e in g.in_edges(m) + g.out_edges(m)])
+        before = [e for m in members for e in g.in_edges(m) + g.out_edges(m)]
+        edge_list = list(g.edges)  # as it was, to place dropped edges; positions only looked up if any
         g.set_params(self.node_id, copy.deepcopy(self.new))
         after = {e for m in members for e in g.in_edges(m) + g.out_edges(m)}
-        self.dropped = [(i, e) for i, e in before if e not in after]
+        gone = [e for e in before if e not in after]
+        self.dropped = _indexed(edge_list, gone) if gone else []
 
     def _undo(self) -> None:
         self.graph.set_params(self.node_id, copy.deepcopy(self.old))

@@ -81,11 +81,15 @@ def test_shrinking_ports_drops_edges_and_undo_restores_them(make_window):
     g.add_node("Concat", {"num_inputs": 3}, id="cat")
     for i, nid in enumerate(("a", "b", "c")):
         g.add_edge(nid, "cat", 0, i)
+    g.add_node("Input", {"shape": [4]}, id="d")
+    g.add_node("ReLU", id="r")
+    g.add_edge("d", "r")  # after the dropped edge in the list: undo puts it back in between
     window = make_window(g)
+    before = list(window.graph.edges)
     window.editor.set_params("cat", {"num_inputs": 2})
     assert Edge("c", "cat", 0, 2) not in window.graph.edges
     window.undo_stack.undo()
-    assert Edge("c", "cat", 0, 2) in window.graph.edges
+    assert window.graph.edges == before  # the dropped edge where it was
     assert len(window.scene.node_items["cat"].inputs) == 3
 
 
@@ -139,3 +143,16 @@ def test_paste_of_foreign_text_is_refused_politely(make_window):
     assert window.editor.paste(bad) == []
     assert "NoSuchLayer" in window.statusBar().currentMessage()
     assert window.undo_stack.count() == 0
+
+
+def test_edges_are_placed_by_one_pass_and_equal_copies_too():
+    """_indexed finds the graph's own edge objects by identity in one pass (list.index per
+    edge compared every edge before it) and an equal edge that is another object by value."""
+    from netbuilder.gui.commands import _indexed
+
+    edges = [Edge("a", "b"), Edge("b", "c"), Edge("c", "d", 0, 1), Edge("d", "e")]
+    copy_of_third = Edge("c", "d", 0, 1)
+    assert copy_of_third is not edges[2]
+    got = _indexed(edges, [edges[3], copy_of_third, edges[0], edges[3]])
+    assert got == [(0, edges[0]), (2, edges[2]), (3, edges[3])]
+    assert _indexed(edges, []) == []
