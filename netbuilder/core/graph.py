@@ -280,15 +280,20 @@ class Graph(GroupsMixin, SharingMixin):
 
     def in_edges(self, node_id: str) -> list[Edge]:
         """Edges into `node_id`, by input port."""
-        if node_id not in self.nodes:
-            return []
-        return sorted(self._sorted(self._keys(self._dag.in_edges(node_id, keys=True))), key=lambda e: e.dst_port)
+        edges = self._adjacent(self._dag._pred, node_id)
+        return edges if len(edges) < 2 else sorted(self._sorted(edges), key=lambda e: e.dst_port)
 
     def out_edges(self, node_id: str) -> list[Edge]:
         """Edges out of `node_id`, in the order they were added (file order)."""
+        edges = self._adjacent(self._dag._succ, node_id)
+        return edges if len(edges) < 2 else self._sorted(edges)
+
+    def _adjacent(self, adjacency: dict[str, dict], node_id: str) -> list[Edge]:
+        # networkx's own dict of dicts (neighbour -> {edge key: data}), not its view objects:
+        # the views cost 12 µs an edge query, half of a 20,000-node shape check
         if node_id not in self.nodes:
             return []
-        return self._sorted(self._keys(self._dag.out_edges(node_id, keys=True)))
+        return [key for keys in adjacency[node_id].values() for key in keys]
 
     @staticmethod
     def _keys(triples: Any) -> list[Edge]:

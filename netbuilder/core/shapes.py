@@ -9,12 +9,14 @@ source the canvas, summary, CLI and compiler read.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from netbuilder.core.graph import Graph, GraphEvent, Node
 from netbuilder.core.params import ParamError
+from netbuilder.core.shape_state import STATE, CheckState, FinishedShapes, reposition
 from netbuilder.core.spec import Shape, ShapeError
 
 OK, ERROR, WAITING = "ok", "error", "waiting"
@@ -105,23 +107,138 @@ def check(graph: Graph, cache: dict | None = None, touched: Iterable[str] | None
     as last time keeps its previous NodeShapes (the same object: treat reports
     as read-only) and only the edited node and what its change reaches are
     inferred again."""
+    report = ShapeCheck(graph, cache, touched).run()
+    assert report is not None  # no time limit: it ran to the end
+    return report
+
+
+STEP = 32  # nodes a re-check infers between two looks at the clock
+
+
+class ShapeCheck:
+    """One `check` that can run a slice at a time: an edit that reshapes a 20,000-node
+    network re-infers every node (0.3-0.6 s), which the editor spreads over many turns of
+    its event loop. A check left unfinished because the graph changed again hands what it
+    had still to do to the next one (`left`), which gets it as `touched` and `changed`.
+
+    `changed`: nodes whose results an earlier, unfinished check with this cache already
+    replaced; they are named in this report's `changed` too (the canvas shows them)."""
+
+    def __init__(self, graph: Graph, cache: dict | None = None, touched: Iterable[str] | None = None,
+                 changed: Iterable[str] = ()) -> None:
+        self.graph, self.cache = graph, cache
+        self.touched = set(touched) if touched is not None else None
+        self.changed = set(changed)  # grows as the walk goes
+        self.report: ShapeReport | None = None
+        self._ready: list[tuple[float, str]] = []  # a re-check's heap of nodes still to visit
+        self._seen: set[str] = set()  # and the nodes it visited
+        self._rechecking = False  # the re-check has started inferring: its results are partly new
+        self._steps = self._walk()
+
+    def run(self, seconds: float | None = None) -> ShapeReport | None:
+        """Go on for `seconds` (None: to the end); the report once the check is done."""
+        end = None if seconds is None else time.perf_counter() + seconds
+        try:
+            while self.report is None:
+                next(self._steps)
+                if end is not None and time.perf_counter() >= end:
+                    break
+        except StopIteration as stop:
+            self.report = stop.value
+        return self.report
+
+    def left(self) -> tuple[set[str] | None, set[str]]:
+        """What an unfinished check leaves to the next with the same cache: the nodes to
+        re-check (None: every node) and the nodes whose results it already replaced."""
+        if not self._rechecking:
+            return self.touched, self.changed
+        waiting = {nid for _, nid in self._ready if nid not in self._seen}
+        return waiting, self.changed
+
+    def _walk(self) -> Iterator[None]:
+        graph, cache, touched = self.graph, self.cache, self.touched
+        structure = (graph.structure_revision, id(graph), id(graph.nodes), len(graph.nodes), len(graph.edges))
+        state: CheckState | None = cache.get(STATE) if cache is not None else None
+        if touched is not None and state is not None and state.graph == (id(graph), id(graph.nodes)):
+            report = yield from self._recheck(state, cache)
+            if report is not None:
+                state.structure = structure
+                return report
+            # the kept order could not follow the edit: a full walk with a new order (results still reused)
+        return _full_walk(graph, cache, state, structure, self.changed)
+
+    def _recheck(self, state: CheckState, cache: dict) -> Iterator[None]:
+        """Re-infer only the touched nodes and those their changed results reach (returns
+        None: the kept topological positions cannot take this edit without a new sort)."""
+        graph, touched = self.graph, self.touched
+        assert touched is not None
+        results, pos, incoming, graph_nodes = state.results, state.pos, state.incoming, graph.nodes
+        raw, errors = state.raw, state.errors
+        for nid in touched:
+            if nid not in graph_nodes:
+                results.pop(nid, None)
+                pos.pop(nid, None)
+                incoming.pop(nid, None)
+                raw.pop(nid, None)
+                errors.pop(nid, None)
+                continue
+            incoming[nid] = graph.in_edges(nid)
+            if nid not in pos:  # a new node: after every other (its edges may move it, below)
+                state.last += 1.0
+                pos[nid] = state.last
+        if len(pos) != len(graph_nodes):  # a change nobody named: the kept state is not this graph's
+            return None
+        for nid in touched:
+            for e in incoming.get(nid, ()):
+                if pos[e.src] >= pos[nid] and not reposition(graph, pos, e.src, nid):
+                    return None
+        state.order = None
+        done, changed, ready, seen = FinishedShapes(results), self.changed, self._ready, self._seen
+        changed.update(nid for nid in touched if nid not in graph_nodes)  # removed nodes changed too
+        ready.extend((pos[nid], nid) for nid in touched if nid in graph_nodes)
+        heapq.heapify(ready)
+        self._rechecking = True
+        visited = 0
+        while ready:
+            _, nid = heapq.heappop(ready)
+            if nid in seen:
+                continue
+            seen.add(nid)
+            node, old = graph_nodes[nid], results.get(nid)
+            info = _check_node(node, incoming[nid], done, cache)
+            if _same(old, node, info):
+                info = old[3]
+            else:
+                changed.add(nid)
+                for e in graph.out_edges(nid):
+                    heapq.heappush(ready, (pos[e.dst], e.dst))
+            results[nid] = (node.type, _snapshot(node.params), incoming[nid], info)
+            raw[nid] = info
+            if info.status == ERROR:
+                errors[nid] = info.message
+            else:
+                errors.pop(nid, None)
+            visited += 1
+            if visited % STEP == 0:
+                yield  # the results so far are kept node by node: a check left here loses nothing
+        # kept up to date node by node; the report gets copies (a C-level copy, not a walk in Python)
+        diagnostics = [Diagnostic(nid, message) for nid, message in errors.items()]
+        return _finish(graph, dict(raw), diagnostics, changed)
+
+
+def _full_walk(graph: Graph, cache: dict | None, state: CheckState | None, structure: tuple,
+               changed: set[str]) -> ShapeReport:
+    """Compare every node with the last check's result, in topological order. `changed` may
+    start with the nodes an unfinished re-check changed: the nodes they feed, which it left
+    stale, are then inferred again like those of any changed node."""
     nodes: dict[str, NodeShapes] = {}
     diagnostics: list[Diagnostic] = []
-    structure = (graph.structure_revision, id(graph), id(graph.nodes), len(graph.nodes), len(graph.edges))
-    state: _State | None = cache.get(_STATE) if cache is not None else None
-    if touched is not None and state is not None and state.graph == (id(graph), id(graph.nodes)):
-        report = _recheck(graph, state, set(touched), cache)
-        if report is not None:
-            state.structure = structure
-            return report
-        # the kept order could not follow the edit: a full walk with a new order (results still reused)
     if state is not None and state.structure == structure and state.order is not None:
         order, incoming, same_edges = state.order, state.incoming, True
     else:
         order, incoming, same_edges = graph.topological_order(), _incoming(graph), False
     prev = state.results if state is not None else {}
     results: dict[str, tuple] = {}
-    changed: set[str] = set()  # nodes whose result differs from the previous check
     graph_nodes = graph.nodes
     for nid in order:
         node, edges = graph_nodes[nid], incoming[nid]
@@ -142,9 +259,9 @@ def check(graph: Graph, cache: dict | None = None, touched: Iterable[str] | None
         if info.status == ERROR:
             diagnostics.append(Diagnostic(nid, info.message))
     if cache is not None:
-        cache[_STATE] = _State(structure, order, incoming, results, (id(graph), id(graph_nodes)),
-                               {nid: float(i) for i, nid in enumerate(order)}, float(len(order)),
-                               dict(nodes), {d.node: d.message for d in diagnostics})
+        cache[STATE] = CheckState(structure, order, incoming, results, (id(graph), id(graph_nodes)),
+                                  {nid: float(i) for i, nid in enumerate(order)}, float(len(order)),
+                                  dict(nodes), {d.node: d.message for d in diagnostics})
     return _finish(graph, nodes, diagnostics, changed if state is not None else None)
 
 
@@ -158,119 +275,11 @@ def _finish(graph: Graph, nodes: dict[str, NodeShapes], diagnostics: list[Diagno
     return ShapeReport(nodes, diagnostics, changed)
 
 
-_STATE = "__previous_check__"  # the key of the _State in a caller's cache dict
-
-
-@dataclass
-class _State:
-    """What the last check with a cache saw, to re-check only what changed."""
-
-    structure: tuple  # graph identity and structure revision: order/incoming still valid
-    order: list[str] | None  # None once `_recheck` has changed the structure (it keeps `pos` instead)
-    incoming: dict[str, list]
-    results: dict[str, tuple]  # node id -> (type, params snapshot, incoming edges, NodeShapes)
-    graph: tuple  # (id(graph), id(graph.nodes)): the graph these results are of
-    pos: dict[str, float]  # a topological position per node: sources first; floats so a node can move between two
-    last: float = 0.0  # the largest position given out (a new node goes after it)
-    raw: dict[str, NodeShapes] = field(default_factory=dict)  # every node's result, before the sharing check
-    errors: dict[str, str] = field(default_factory=dict)  # the nodes among them in error -> message
-
-
-def _recheck(graph: Graph, state: _State, touched: set[str], cache: dict) -> ShapeReport | None:
-    """Re-infer only `touched` and the nodes their changed results reach (None: the kept
-    topological positions cannot take this edit without a new sort)."""
-    results, pos, incoming, graph_nodes = state.results, state.pos, state.incoming, graph.nodes
-    raw, errors = state.raw, state.errors
-    for nid in touched:
-        if nid not in graph_nodes:
-            results.pop(nid, None)
-            pos.pop(nid, None)
-            incoming.pop(nid, None)
-            raw.pop(nid, None)
-            errors.pop(nid, None)
-            continue
-        incoming[nid] = graph.in_edges(nid)
-        if nid not in pos:  # a new node: after every other (its edges may move it, below)
-            state.last += 1.0
-            pos[nid] = state.last
-    if len(pos) != len(graph_nodes):  # a change nobody named: the kept state is not this graph's
-        return None
-    for nid in touched:
-        for e in incoming.get(nid, ()):
-            if pos[e.src] >= pos[nid] and not _reposition(graph, pos, e.src, nid):
-                return None
-    state.order = None
-    done = _Done(results)
-    changed = {nid for nid in touched if nid not in graph_nodes}  # removed nodes changed too (no set of every node)
-    ready = [(pos[nid], nid) for nid in touched if nid in graph_nodes]
-    heapq.heapify(ready)
-    seen: set[str] = set()
-    while ready:
-        _, nid = heapq.heappop(ready)
-        if nid in seen:
-            continue
-        seen.add(nid)
-        node, old = graph_nodes[nid], results.get(nid)
-        info = _check_node(node, incoming[nid], done, cache)
-        if _same(old, node, info):
-            info = old[3]
-        else:
-            changed.add(nid)
-            for e in graph.out_edges(nid):
-                heapq.heappush(ready, (pos[e.dst], e.dst))
-        results[nid] = (node.type, _snapshot(node.params), incoming[nid], info)
-        raw[nid] = info
-        if info.status == ERROR:
-            errors[nid] = info.message
-        else:
-            errors.pop(nid, None)
-    # kept up to date node by node; the report gets copies (a C-level copy, not a walk in Python)
-    diagnostics = [Diagnostic(nid, message) for nid, message in errors.items()]
-    return _finish(graph, dict(raw), diagnostics, changed)
-
-
-def kept_order(cache: dict, graph: Graph) -> list[str] | None:
-    """The nodes of `graph`, sources first, as the last check with `cache` ordered them
-    (None when that check was not of this graph as it is): no sort of the whole graph."""
-    state: _State | None = cache.get(_STATE)
-    if state is None or state.graph != (id(graph), id(graph.nodes)) or len(state.pos) != len(graph.nodes):
-        return None
-    return list(state.order) if state.order is not None else sorted(state.pos, key=state.pos.__getitem__)
-
-
 def _same(old: tuple | None, node: Node, info: NodeShapes) -> bool:
     """Whether a re-inferred node keeps its previous NodeShapes object. Readers take the
     same object to mean nothing about the node changed (the cost counter does not
     recount it), so a node whose own params changed always gets a new one."""
     return old is not None and old[3] == info and old[0] == node.type and old[1] == node.params
-
-
-class _Done:
-    """The finished results as `_check_node` reads them (a node id → its NodeShapes)."""
-
-    def __init__(self, results: dict[str, tuple]) -> None:
-        self.results = results
-
-    def get(self, nid: str) -> NodeShapes | None:
-        r = self.results.get(nid)
-        return r[3] if r is not None else None
-
-
-def _reposition(graph: Graph, pos: dict[str, float], src: str, dst: str) -> bool:
-    """Make pos[src] < pos[dst] for a new edge src → dst by moving one of the two between
-    its own predecessors and successors (a layer inserted on an edge, a new layer wired
-    in); False when neither fits (then the caller sorts afresh)."""
-    for nid in (src, dst):
-        low = max((pos[e.src] for e in graph.in_edges(nid)), default=None)
-        high = min((pos[e.dst] for e in graph.out_edges(nid)), default=None)
-        if low is None and high is None:
-            continue
-        low = high - 1.0 if low is None else low
-        high = low + 1.0 if high is None else high
-        if high - low > 1e-6:
-            pos[nid] = (low + high) / 2
-            return pos[src] < pos[dst]
-    return False
 
 
 def _check_sharing(graph: Graph, nodes: dict[str, NodeShapes], diagnostics: list[Diagnostic]) -> list[str]:

@@ -234,6 +234,7 @@ class BudgetBar(QWidget):
         unsubscribe = graph.subscribe(self._on_graph_event)
         self._unsubscribe = unsubscribe
         self.destroyed.connect(lambda *_: unsubscribe())  # not self: it is gone by then
+        live.checked.connect(self._on_checked)
         self._first_timer.start()
 
     def _single_shot(self, ms: int, slot) -> QTimer:
@@ -273,17 +274,25 @@ class BudgetBar(QWidget):
         if not self._hidden:
             self._slice_timer.start()
 
+    def _on_checked(self, _report) -> None:
+        if self._due and self._started and self._pass is None and not self._hidden \
+                and not self._slice_timer.isActive():  # (a restart would put the pass a turn later)
+            self._slice_timer.start()  # a pass that waited for a sliced check
+
     def run_slice(self) -> None:
         """At most SLICE_MS (and SLICE_STEPS steps) of the pass, then back to the event loop.
         The timer's slot; tests and benchmarks call it to step a pass by hand."""
         if self._pass is None:
+            if self.live.slicing():  # reading its report would finish it in one block: wait for `checked`
+                return
             self._first_timer.stop()
             self._started = self._due = True
             report = self.live.report  # runs a pending check first (which may _schedule again)
             self._pass, self.slices, self.slice_seconds = self.counter.steps(self.graph, report), [], []
         steps, done, start = 0, False, time.perf_counter()
+        limit = SLICE_MS / 1000
         try:
-            while steps < SLICE_STEPS and time.perf_counter() - start < SLICE_MS / 1000:
+            while steps < SLICE_STEPS and time.perf_counter() - start < limit:
                 next(self._pass)
                 steps += 1
         except StopIteration:

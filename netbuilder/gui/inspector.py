@@ -159,7 +159,7 @@ class Inspector(QScrollArea):
         self._shown_info = None
         self._pages.put(page.key, page)
         self._install(page.widget)
-        self._refresh_facts(self.live.report)
+        self._refresh_facts(self.live.latest)  # `checked` refreshes it when a check in flight is done
 
     def _layer_page(self, node: Any, key: Any) -> NodePage:
         """Build a layer's page (not yet shown)."""
@@ -265,7 +265,7 @@ class Inspector(QScrollArea):
         self.name_edit, self.desc_edit, self.network_status = page.name_edit, page.desc_edit, page.status
         self._pages.put(NETWORK, page)
         self._install(page.widget)
-        self._update_network_status(self.live.report)
+        self._update_network_status(self.live.latest)
 
     def _update_network_status(self, report: ShapeReport) -> None:
         n_err = len(report.errors)
@@ -375,7 +375,7 @@ class Inspector(QScrollArea):
         if not warmup.ready():  # torch is still being imported: fill in a moment later
             self.facts.addRow("Parameters", _label("counting…", "Muted"))
             self._shown_info = None
-            QTimer.singleShot(200, lambda: self._refresh_facts(self.live.report) if self.node_id else None)
+            QTimer.singleShot(200, lambda: self._refresh_facts(self.live.latest) if self.node_id else None)
             return
         for label, value in node_facts(self.graph, report, self.node_id):
             self.facts.addRow(label, _label(value))

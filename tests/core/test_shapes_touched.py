@@ -12,7 +12,9 @@ import pytest
 
 from netbuilder.core.graph import Graph, GraphError
 from netbuilder.core.params import ParamError
-from netbuilder.core.shapes import _STATE, check, kept_order, touched_by
+from netbuilder.core import shapes
+from netbuilder.core.shape_state import STATE, kept_order
+from netbuilder.core.shapes import ShapeCheck, check, touched_by
 from netbuilder.core.spec import all_specs
 from netbuilder.presets import load_preset
 
@@ -108,9 +110,9 @@ def test_incremental_check_equals_a_full_check_after_every_edit(preset):
     for _ in range(150):
         for _ in range(rng.choice((1, 1, 1, 3))):
             editor.edit()
-        kept = cache.get(_STATE)
+        kept = cache.get(STATE)
         now = check(graph, cache=cache, touched=set(touched))
-        incremental += kept is not None and cache.get(_STATE) is kept and kept.order is None
+        incremental += kept is not None and cache.get(STATE) is kept and kept.order is None
         touched.clear()
         full = check(graph)
         assert same(now, full), f"{preset}: the incremental check differs from a full one"
@@ -125,9 +127,70 @@ def test_incremental_check_equals_a_full_check_after_every_edit(preset):
     assert incremental > 100  # most checks took the incremental path (not the full-walk fallback)
 
 
-def test_a_long_chain_edit_visits_only_what_it_reaches(monkeypatch):
-    from netbuilder.core import shapes
+@pytest.mark.parametrize("preset", PRESETS)
+def test_a_check_left_unfinished_hands_its_work_to_the_next(preset, monkeypatch):
+    """The editor's sliced check: edits arrive while a check is half done; the check is
+    dropped and what it had still to do (and what it already changed) goes to the next one.
+    Every check that finishes must equal a full one and name every node it changed."""
+    monkeypatch.setattr(shapes, "STEP", 1)  # a yield after every node: small presets stop mid-walk too
+    graph = load_preset(preset)
+    rng = random.Random(preset + " slices")
+    touched: set[str] = set()
+    graph.subscribe(lambda event: touched.add(touched_by(event)) if touched_by(event) else None)
+    cache: dict = {}
+    shown = check(graph, cache=cache)  # what the canvas shows: the last finished report
+    editor = Editor(graph, rng)
+    todo: set[str] = set()
+    carried: set[str] = set()
+    dropped = finished = 0
+    for i in range(160):
+        editor.edit()
+        todo |= touched
+        touched.clear()
+        run = ShapeCheck(graph, cache, todo, carried)
+        report = None
+        for _ in range(rng.choice((0, 1, 2, 5, 1000))):
+            report = run.run(seconds=0.0)  # one step: the clock is always past a zero budget
+            if report is not None:
+                break
+        if report is None and i < 150:  # the next edit comes in: the check is dropped
+            waiting, carried = run.left()
+            assert waiting is not None
+            todo = set(waiting)
+            dropped += 1
+            continue
+        report = run.run()
+        todo, carried = set(), set()
+        assert same(report, check(graph)), f"{preset}: a check after a dropped one differs from a full check"
+        differs = {nid for nid in set(report.nodes) | set(shown.nodes)
+                   if shown.nodes.get(nid) != report.nodes.get(nid)}
+        assert differs <= report.changed, f"changed misses {sorted(differs - report.changed)[:5]}"
+        shown = report
+        finished += 1
+    assert dropped > 30 and finished > 30
 
+
+def test_run_with_a_time_budget_stops_and_goes_on(monkeypatch):
+    monkeypatch.setattr(shapes, "STEP", 4)
+    g = Graph(name="chain")
+    g.add_node("Input", {"shape": [8]}, id="x")
+    prev = "x"
+    for _ in range(40):
+        prev = g.add_edge(prev, g.add_node("ReLU").id).dst
+    cache: dict = {}
+    check(g, cache=cache)
+    g.set_params("x", {"shape": [2, 8]})  # every node's input changes
+    run = ShapeCheck(g, cache, {"x"})
+    steps = 0
+    while run.run(seconds=0.0) is None:
+        steps += 1
+    assert steps == 41 // 4  # one stop per STEP nodes, then the report
+    assert run.report is not None and run.report.output_shape(prev) == (2, 8)
+    assert run.report.changed == set(g.nodes)
+    assert run.run(seconds=0.0) is run.report  # a finished check keeps its report
+
+
+def test_a_long_chain_edit_visits_only_what_it_reaches(monkeypatch):
     g = Graph(name="chain")
     g.add_node("Input", {"shape": [16]}, id="x")
     prev = "x"
@@ -151,3 +214,38 @@ def test_a_long_chain_edit_visits_only_what_it_reaches(monkeypatch):
     extra = g.add_node("ReLU").id  # an unconnected layer: only it is checked, no sort of 2,000 nodes
     report = check(g, cache=cache, touched=touched)
     assert visited == [extra] and report.changed == {extra}
+
+
+def test_a_full_walk_after_a_dropped_check_infers_what_it_left_stale(monkeypatch):
+    """A dropped re-check, then an edit its kept order cannot take (an edge from a late layer
+    into an early one, elsewhere): the full walk must re-infer the layers the dropped check
+    never reached, though nothing about them or their inputs differs from the kept results."""
+    monkeypatch.setattr(shapes, "STEP", 1)
+    g = Graph(name="three chains")
+    g.add_node("Input", {"shape": [8]}, id="x")
+    prev = "x"
+    for _ in range(10):
+        prev = g.add_edge(prev, g.add_node("ReLU").id).dst
+    g.add_node("Input", {"shape": [8]}, id="z")
+    g.add_node("Add", id="add")
+    g.add_edge("z", "add", 0, 0)
+    g.add_edge("z", "add", 0, 1)
+    g.add_edge("add", g.add_node("ReLU", id="after").id)  # "add" has a place after it: it cannot move either
+    g.add_node("Input", {"shape": [8]}, id="y")
+    g.add_node("ReLU", id="s1")
+    g.add_node("ReLU", id="s2")
+    g.add_edge("y", "s1")
+    g.add_edge("s1", "s2")
+    cache: dict = {}
+    check(g, cache=cache)
+    g.set_params("x", {"shape": [3, 8]})
+    run = ShapeCheck(g, cache, {"x"})
+    assert run.run(seconds=0.0) is None  # x done, the chain after it not yet
+    waiting, carried = run.left()
+    assert waiting == {"relu_1"} and carried == {"x"}
+    g.remove_edge(g.in_edges("add")[1])
+    g.add_edge("s1", "add", 0, 1)  # s1 comes after "add" in the kept order, and cannot move: a new sort
+    report = ShapeCheck(g, cache, waiting | {"add"}, carried).run()
+    assert cache[STATE].order is not None  # it was the full walk
+    assert same(report, check(g)) and report.output_shape(prev) == (3, 8)
+    assert {"x", prev} <= report.changed

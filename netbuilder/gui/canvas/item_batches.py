@@ -124,7 +124,7 @@ class ItemBatches:
 
     def _next_shapes(self) -> None:
         end = time.perf_counter() + BATCH_S
-        report = self.live.report  # the latest: a slice shows what the graph is now
+        report = self.live.latest  # a check in flight is not forced: its `checked` shows its changes
         while self._unshown and time.perf_counter() < end:
             chunk = set(itertools.islice(self._unshown, 25))
             self._unshown.difference_update(chunk)

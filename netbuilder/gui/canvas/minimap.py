@@ -177,7 +177,7 @@ def _layer_boxes(scene, boxes: list[tuple[float, float, float, str]]) -> Iterato
     """Append (x, y, height, colour name) of every layer's body, in scene coordinates, to
     `boxes`, yielding every STEP layers (edits in between change the graph: a copy is walked)."""
     error = theme.current().color("error").name()
-    report, items = scene.live.report, scene.node_items
+    report, items = scene.live.latest, scene.node_items  # a newer check redraws it again
     colours: dict[str, str] = {}  # layer type -> its category's colour (a spec lookup per layer adds up)
     for i, (nid, node) in enumerate(list(scene.graph.nodes.items()), 1):
         item = items.peek(nid)

@@ -161,7 +161,7 @@ class Overview(QGraphicsItem):
             box = (pos.x(), pos.y(), item.height, self._key(node.spec.category, item.status))
             return box, len(item.inputs), len(item.outputs)
         n_in, n_out = len(node.input_ports()), len(node.output_ports())
-        key = self._key(node.spec.category, shown_status(scene.live.report.nodes.get(node_id)))
+        key = self._key(node.spec.category, shown_status(scene.live.latest.nodes.get(node_id)))
         return (node.pos[0], node.pos[1], node_height(n_in, n_out), key), n_in, n_out
 
     def _key(self, category: str, status: str) -> str:

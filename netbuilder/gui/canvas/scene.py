@@ -22,7 +22,7 @@ from netbuilder.core.io import gc_paused
 from netbuilder.core.shapes import OK, ShapeReport, format_shape
 from netbuilder.gui.canvas.edge_item import DraftEdge, EdgeItem
 from netbuilder.gui.canvas.group_item import GroupItem
-from netbuilder.gui.canvas.item_batches import ItemBatches, NodeItems
+from netbuilder.gui.canvas.item_batches import SHOW_AT_ONCE, ItemBatches, NodeItems
 from netbuilder.gui.canvas.node_item import NodeItem
 from netbuilder.gui.canvas.overview import Overview
 from netbuilder.gui.canvas.port_item import PortItem
@@ -242,11 +242,16 @@ class GraphScene(ItemBatches, QGraphicsScene):
         """Show the shape check on the nodes and edges it changed."""
         changed = set(self._dirty)
         nodes = report.nodes
-        # the check names the nodes it changed; comparing all 20,000 after each edit was a frame's worth
-        for nid in (report.changed if report.changed is not None else nodes):
-            info = nodes.get(nid)
-            if info is not None and self._applied.get(nid) is not info:
-                changed.add(nid)
+        if report.changed is not None and len(report.changed) > SHOW_AT_ONCE:
+            # a reshape of everything: those the check names did change, and are shown in slices;
+            # comparing 20,000 with what is shown first held the editor 10-30 ms
+            changed.update(report.changed)
+            changed.intersection_update(nodes)
+        else:  # the check names the nodes it changed; comparing all 20,000 after each edit was a frame's worth
+            for nid in (report.changed if report.changed is not None else nodes):
+                info = nodes.get(nid)
+                if info is not None and self._applied.get(nid) is not info:
+                    changed.add(nid)
         self._dirty.clear()
         changed.difference_update(self._pending)  # shown when their items exist
         if changed:
@@ -255,7 +260,7 @@ class GraphScene(ItemBatches, QGraphicsScene):
 
     def _show_new(self) -> None:
         """Shapes on the items just created (and the edges they completed)."""
-        report = self.live.report  # a pending check runs (and is applied) first
+        report = self.live.latest  # a check in flight shows its changes when it is done
         changed, self._dirty = self._dirty, set()
         self._show(changed, report)
 
