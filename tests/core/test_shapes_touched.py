@@ -170,13 +170,19 @@ def test_a_check_left_unfinished_hands_its_work_to_the_next(preset, monkeypatch)
     assert dropped > 30 and finished > 30
 
 
+def _relu_chain(g: Graph, n: int) -> str:
+    """Input "x" (8 features) → n ReLUs; the last one's id."""
+    g.add_node("Input", {"shape": [8]}, id="x")
+    prev = "x"
+    for _ in range(n):
+        prev = g.add_edge(prev, g.add_node("ReLU").id).dst
+    return prev
+
+
 def test_run_with_a_time_budget_stops_and_goes_on(monkeypatch):
     monkeypatch.setattr(shapes, "STEP", 4)
     g = Graph(name="chain")
-    g.add_node("Input", {"shape": [8]}, id="x")
-    prev = "x"
-    for _ in range(40):
-        prev = g.add_edge(prev, g.add_node("ReLU").id).dst
+    prev = _relu_chain(g, 40)
     cache: dict = {}
     check(g, cache=cache)
     g.set_params("x", {"shape": [2, 8]})  # every node's input changes
@@ -222,10 +228,7 @@ def test_a_full_walk_after_a_dropped_check_infers_what_it_left_stale(monkeypatch
     never reached, though nothing about them or their inputs differs from the kept results."""
     monkeypatch.setattr(shapes, "STEP", 1)
     g = Graph(name="three chains")
-    g.add_node("Input", {"shape": [8]}, id="x")
-    prev = "x"
-    for _ in range(10):
-        prev = g.add_edge(prev, g.add_node("ReLU").id).dst
+    prev = _relu_chain(g, 10)
     g.add_node("Input", {"shape": [8]}, id="z")
     g.add_node("Add", id="add")
     g.add_edge("z", "add", 0, 0)
