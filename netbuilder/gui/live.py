@@ -133,7 +133,7 @@ class LiveShapes(QObject):
     def _finish(self, report: ShapeReport | None) -> None:
         assert report is not None  # run() without a time limit, or a slice that got to the end
         self._run, self._pending, self._report = None, False, report
-        if report.changed is None or len(report.changed) > FREEZE_AFTER:
+        if len(report.changed if report.changed is not None else report.nodes) > FREEZE_AFTER:
             # tens of thousands of new results, all kept: the next full collection would walk them
             # all (a 45-60 ms block of the editor after a reshape of 20,000 layers). Frozen, as the
             # open freezes the network (gui/document.py); the check makes no reference cycles.
