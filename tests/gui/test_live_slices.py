@@ -124,3 +124,23 @@ def test_in_the_editor_nothing_forces_a_reshape_check_through(make_window, qtbot
     assert item is not None and item._footer == "→ 2×8"
     qtbot.waitUntil(lambda: not bar.busy(), timeout=10000)
     assert bar.costs.memory == graph_costs(window.graph, check(window.graph), bar.batch_size()).memory
+
+
+def test_a_check_that_replaced_many_results_moves_them_out_of_the_collectors_way(qtbot, monkeypatch):
+    import gc
+
+    monkeypatch.setattr(live_module, "FREEZE_AFTER", 100)  # a small "big" reshape keeps the test quick
+    graph = _chain(200)
+    live = LiveShapes(graph)
+    gc.unfreeze()
+    try:
+        graph.set_params("x", {"shape": [3, 8]})  # all 201 results change: more than FREEZE_AFTER
+        live.flush()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        gc.unfreeze()
+        graph.set_params("fc198", {"out_features": 4})  # two results: left to the collector as usual
+        live.flush()
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+        live.close()
