@@ -290,9 +290,8 @@ class BudgetBar(QWidget):
             report = self.live.report  # runs a pending check first (which may _schedule again)
             self._pass, self.slices, self.slice_seconds = self.counter.steps(self.graph, report), [], []
         steps, done, start = 0, False, time.perf_counter()
-        limit = SLICE_MS / 1000
         try:
-            while steps < SLICE_STEPS and time.perf_counter() - start < limit:
+            while steps < SLICE_STEPS and time.perf_counter() - start < SLICE_MS / 1000:
                 next(self._pass)
                 steps += 1
         except StopIteration:

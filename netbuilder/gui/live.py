@@ -101,23 +101,24 @@ class LiveShapes(QObject):
         """Run a pending check to its end now and announce it."""
         self._timer.stop()
         if self._pending:
-            run, start = self._start(), time.perf_counter()
-            with gc_paused():
-                report = run.run()
-            self.slice_seconds.append(time.perf_counter() - start)
-            self._finish(report)
+            self._finish(self._step(None))
 
     def _run_slice(self) -> None:
         if not self._pending:
             return
-        start = time.perf_counter()
-        with gc_paused():  # see _finish
-            report = self._start().run(SLICE_MS / 1000)
-        self.slice_seconds.append(time.perf_counter() - start)
+        report = self._step(SLICE_MS / 1000)
         if report is None:
             self._timer.start()
         else:
             self._finish(report)
+
+    def _step(self, seconds: float | None) -> ShapeReport | None:
+        """Run the check in flight (or a new one) for `seconds` (None: to its end)."""
+        run, start = self._start(), time.perf_counter()
+        with gc_paused():  # see _finish
+            report = run.run(seconds)
+        self.slice_seconds.append(time.perf_counter() - start)
+        return report
 
     def _start(self) -> ShapeCheck:
         if self._run is None:
