@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from netbuilder.core.graph import Graph, GraphEvent
 from netbuilder.core.shapes import ShapeReport, check
 from netbuilder.core.summary import CostCounter
-from netbuilder.gui import storage
+from netbuilder.gui import storage, turns
 from netbuilder.gui.node_overlays import clear_halos, set_halos
 
 METRICS = ("params", "macs", "memory")
@@ -227,7 +227,7 @@ class BudgetBar(QWidget):
         self._due = True  # a pass is wanted (started when the bar is not hidden): nothing is counted yet
         self._started = False  # the first count (after DELAY_MS) has been scheduled
         self._hidden = False  # after a hide event (its window closed or minimised) until shown again
-        self._slice_timer = self._single_shot(0, self.run_slice)
+        self._slice_timer = self._single_shot(0, self._slice_turn)
         # first costs after the window is up: counting imports torch (~1 s),
         # which in __init__ held back the first paint (benchmarks/README.md)
         self._first_timer = self._single_shot(DELAY_MS, self._schedule)
@@ -235,6 +235,7 @@ class BudgetBar(QWidget):
         self._unsubscribe = unsubscribe
         self.destroyed.connect(lambda *_: unsubscribe())  # not self: it is gone by then
         live.checked.connect(self._on_checked)
+        self._not_urgent = turns.urgent(self.pass_running)  # the canvas's and minimap's slices wait for it
         self._first_timer.start()
 
     def _single_shot(self, ms: int, slot) -> QTimer:
@@ -255,6 +256,11 @@ class BudgetBar(QWidget):
 
     def timers_active(self) -> bool:
         return self._slice_timer.isActive() or self._first_timer.isActive()
+
+    def pass_running(self) -> bool:
+        """A pass is under way or due on the next turn (not waiting for the first delay, a check,
+        or the bar to be shown again)."""
+        return not self._hidden and (self._slice_timer.isActive() or self._pass is not None)
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         # the pass in flight counts a report the graph has left behind: drop it. The next one
@@ -279,9 +285,12 @@ class BudgetBar(QWidget):
                 and not self._slice_timer.isActive():  # (a restart would put the pass a turn later)
             self._slice_timer.start()  # a pass that waited for a sliced check
 
-    def run_slice(self) -> None:
-        """At most SLICE_MS (and SLICE_STEPS steps) of the pass, then back to the event loop.
-        The timer's slot; tests and benchmarks call it to step a pass by hand."""
+    def _slice_turn(self) -> None:
+        turns.run_shared(SLICE_MS / 1000, self.run_slice, self._slice_timer)  # one turn, shared with other slices
+
+    def run_slice(self, seconds: float | None = None) -> None:
+        """At most `seconds` (SLICE_MS; and SLICE_STEPS steps) of the pass, then back to the event loop.
+        Tests and benchmarks call it to step a pass by hand."""
         if self._pass is None:
             if self.live.slicing():  # reading its report would finish it in one block: wait for `checked`
                 return
@@ -290,8 +299,9 @@ class BudgetBar(QWidget):
             report = self.live.report  # runs a pending check first (which may _schedule again)
             self._pass, self.slices, self.slice_seconds = self.counter.steps(self.graph, report), [], []
         steps, done, start = 0, False, time.perf_counter()
+        seconds = SLICE_MS / 1000 if seconds is None else seconds
         try:
-            while steps < SLICE_STEPS and time.perf_counter() - start < SLICE_MS / 1000:
+            while steps < SLICE_STEPS and time.perf_counter() - start < seconds:
                 next(self._pass)
                 steps += 1
         except StopIteration:
@@ -337,6 +347,7 @@ class BudgetBar(QWidget):
         self._slice_timer.stop()
         self._first_timer.stop()
         self._unsubscribe()
+        self._not_urgent()
 
     def _show_counting(self) -> None:
         if self.counting:

@@ -144,3 +144,29 @@ def test_a_check_that_replaced_many_results_moves_them_out_of_the_collectors_way
     finally:
         gc.unfreeze()
         live.close()
+
+
+def test_the_minimap_redraws_after_the_check_and_the_canvas_slices(make_window, qtbot, small_slices):
+    """The minimap's redraw shares no turn with the check's slices: it waits for the check (its
+    picture would show the old shapes) and for the canvas's own slices, then draws the new state."""
+    window = make_window(_chain(300))
+    window.scene.finish_items()
+    minimap = window.view.minimap
+    minimap.invalidate_now()
+    before = minimap._pixmap
+    drawn_while_busy = []
+    start = minimap._drawing
+
+    def drawing():
+        drawn_while_busy.append(window.live.slicing() or window.scene.busy())
+        return start()
+
+    minimap._drawing = drawing
+    window.undo_stack.push(SetParamsCommand(window.graph, "x", {"shape": [2, 8]}))
+    window.live._run_slice()
+    assert window.live.slicing()
+    minimap._redraw_soon()  # its coalescing timer came due mid-check: it waits for another round
+    assert minimap._job is None and minimap._timer.isActive()
+    qtbot.waitUntil(lambda: not window.live.busy() and not window.scene.busy(), timeout=10000)
+    qtbot.waitUntil(lambda: minimap._pixmap is not before and minimap._job is None, timeout=10000)
+    assert drawn_while_busy and not any(drawn_while_busy)

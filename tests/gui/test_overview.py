@@ -220,3 +220,32 @@ def test_zoom_threshold_is_where_blocks_lose_their_text():
     from netbuilder.gui.canvas.style import LOD_TITLE
 
     assert OVERVIEW_ZOOM == LOD_TITLE  # above it a node's type is written on it: items must paint
+
+
+def test_a_repaint_of_two_far_corners_replays_only_their_tiles(make_window, monkeypatch):
+    """Qt's exposedRect bounds every part waiting for a repaint: two blocks in opposite corners
+    span the whole network. Only the tiles the clip touches are replayed, and both show."""
+    from PySide6.QtGui import QPainter
+
+    from netbuilder.gui.canvas import overview as overview_module
+
+    monkeypatch.setattr(overview_module, "TILE", 440.0)  # two columns and four rows of the grid a tile: 5 × 2 tiles
+    window = make_window(_grid_chain(60))
+    view, scene = window.view, window.scene
+    view.set_zoom(0.1)
+    view.centerOn(QPointF(1100.0, 330.0))
+    overview = scene.overview
+    assert overview.active and len(overview._tiles) == 10
+    view.viewport().grab()  # the item's cache is painted whole once
+    replayed: list[object] = []
+    real = QPainter.drawPicture
+    monkeypatch.setattr(QPainter, "drawPicture", lambda self, *a: replayed.append(a[-1]) or real(self, *a))
+    first, last = next(iter(window.graph.nodes)), list(window.graph.nodes)[-1]
+    for nid, pos in ((first, (0.0, 40.0)), (last, (1980.0, 640.0))):  # each one block lower
+        window.undo_stack.push(MoveNodesCommand(window.graph, {nid: (window.graph.nodes[nid].pos, pos)}))
+    image = view.viewport().grab().toImage()
+    assert 0 < len(replayed) <= 4, len(replayed)  # the tiles of the two blocks, not all 10 between them
+    for nid in (first, last):
+        x, y, h, colour = overview._boxes[nid]
+        spot = view.mapFromScene(QPointF(x + NODE_W / 2, y + h / 2))
+        assert image.pixelColor(spot).name() == overview._colours[colour].name(), nid

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPointF, QRectF
 
 from netbuilder.core.io import gc_paused
+from netbuilder.gui import turns
 from netbuilder.gui.canvas.style import NODE_W, node_height
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,6 +69,10 @@ class ItemBatches:
         """How many layers have no item yet (0 once a rebuild is complete)."""
         return len(self._pending)
 
+    def busy(self) -> bool:
+        """Items or shapes are still being shown in slices (the minimap waits for them)."""
+        return bool(self._pending or self._unshown)
+
     def _creation_order(self) -> list[str]:
         """Node ids, those the first view shows (the network's start: left,
         then top) first: by distance from the top-left corner in views."""
@@ -99,13 +104,20 @@ class ItemBatches:
         self._show_new()
         return self.node_items.peek(node_id)  # type: ignore[arg-type]
 
-    def _next_batch(self) -> None:
-        """Create items for about BATCH_S, then yield to the event loop."""
-        end = time.perf_counter() + BATCH_S
+    def _batch_turn(self) -> None:
+        turns.run_shared(BATCH_S, self._next_batch, self._batches, background=True)  # see gui/turns.py
+
+    def _shapes_turn(self) -> None:
+        turns.run_shared(BATCH_S, self._next_shapes, self._shapes_timer, background=True)
+
+    def _next_batch(self, seconds: float | None = None) -> None:
+        """Create items for about `seconds` (BATCH_S), then yield to the event loop."""
+        end = time.perf_counter() + (BATCH_S if seconds is None else seconds)
         with gc_paused():
             while self._pending and time.perf_counter() < end:
                 self._materialise(list(itertools.islice(self._pending, 25)))  # 100 took longer than BATCH_S
                 self._show_new()
+            gc.freeze()  # the new items stay: out of the collector's way at once (see _next_shapes)
             # Qt indexes new items when next asked where items are, or 2 s after the last addItem: all
             # 20,000 layers' items at once (0.1 s). A one-point query indexes this batch's now.
             self.items(QPointF(0.0, 0.0))
@@ -122,13 +134,18 @@ class ItemBatches:
         self._unshown.update(changed)
         self._shapes_timer.start()
 
-    def _next_shapes(self) -> None:
-        end = time.perf_counter() + BATCH_S
+    def _next_shapes(self, seconds: float | None = None) -> None:
+        end = time.perf_counter() + (BATCH_S if seconds is None else seconds)
         report = self.live.latest  # a check in flight is not forced: its `checked` shows its changes
-        while self._unshown and time.perf_counter() < end:
-            chunk = set(itertools.islice(self._unshown, 25))
-            self._unshown.difference_update(chunk)
-            self._show(chunk, report)
+        with gc_paused():
+            while self._unshown and time.perf_counter() < end:
+                chunk = set(itertools.islice(self._unshown, 25))
+                self._unshown.difference_update(chunk)
+                self._show(chunk, report)
+            # each item's new geometry replaces its old: the collector's count of new objects stays
+            # near zero while its young list grows by all of them, and the next young pass, inside
+            # whatever came next, walked 100,000 (16-20 ms at 20,000 layers). They stay: frozen.
+            gc.freeze()
         if self._unshown:
             self._shapes_timer.start()
 

@@ -58,12 +58,12 @@ class GraphScene(ItemBatches, QGraphicsScene):
         self._batches = QTimer(self)
         self._batches.setSingleShot(True)
         self._batches.setInterval(0)
-        self._batches.timeout.connect(self._next_batch)
+        self._batches.timeout.connect(self._batch_turn)
         self._unshown: set[str] = set()  # layers whose new shapes are still to be shown (a big change)
         self._shapes_timer = QTimer(self)
         self._shapes_timer.setSingleShot(True)
         self._shapes_timer.setInterval(0)
-        self._shapes_timer.timeout.connect(self._next_shapes)
+        self._shapes_timer.timeout.connect(self._shapes_turn)
         self.edge_items: dict[Edge, EdgeItem] = {}
         self.group_items: dict[str, GroupItem] = {}
         self._applied: dict[str, object] = {}  # node id -> the NodeShapes last shown
